@@ -1,0 +1,60 @@
+/* Integer compute kernels. Each has a scalar reference (the truth) and fast
+ * paths chosen at run time by CPU feature; tests compare them bit for bit. */
+#ifndef FLEXMAC_KERNELS_H
+#define FLEXMAC_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fm_isa {
+    FM_ISA_SCALAR = 0,
+    FM_ISA_AVX2,
+    FM_ISA_AVX512VNNI,
+    FM_ISA_COUNT
+} fm_isa;
+
+/* Best ISA this CPU supports (and the OS enables); FLEXMAC_ISA=scalar|avx2|
+ * avx512vnni in the environment caps it. */
+fm_isa fm_cpu_best_isa(void);
+const char *fm_isa_name(fm_isa isa);
+
+/* Weights B (N rows of K int8) packed once for an ISA's u8 x s8 GEMM. */
+typedef struct fm_packed_s8 fm_packed_s8;
+
+fm_packed_s8 *fm_pack_s8(fm_isa isa, int N, int K, const int8_t *B, int ldb);
+void fm_packed_s8_free(fm_packed_s8 *p);
+/* sum_k B[n][k] for each n: lets callers with signed activations feed
+ * x + 128 as u8 and subtract 128 * colsum. */
+const int32_t *fm_packed_s8_colsum(const fm_packed_s8 *p);
+
+/* C[m*ldc + n] = sum_k A[m*lda + k] * B[n][k], exact int32, for m < M,
+ * n < N. A is u8 (activations, one im2col row per output pixel). Single
+ * threaded: callers split M across threads. */
+void fm_gemm_u8s8s32(const fm_packed_s8 *B, int M, const uint8_t *A, int lda, int32_t *C,
+                     int ldc);
+
+/* Scalar reference for the same product on unpacked B. */
+void fm_gemm_u8s8s32_ref(int M, int N, int K, const uint8_t *A, int lda, const int8_t *B,
+                         int ldb, int32_t *C, int ldc);
+
+/* Wide path for operands over 8 bits: int16 x int16 with int64 sums. */
+void fm_gemm_s16s16s64_ref(int M, int N, int K, const int16_t *A, int lda, const int16_t *B,
+                           int ldb, int64_t *C, int ldc);
+
+/* A fixed pool of worker threads. fm_pool_run calls fn(ctx, task, worker)
+ * for task in [0, ntasks) spread over the workers and returns when all are
+ * done. A pool of 1 runs tasks on the calling thread. */
+typedef struct fm_pool fm_pool;
+fm_pool *fm_pool_new(int nthreads); /* 0 = number of online CPUs */
+void fm_pool_free(fm_pool *p);
+int fm_pool_size(const fm_pool *p);
+void fm_pool_run(fm_pool *p, int ntasks, void (*fn)(void *ctx, int task, int worker), void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
