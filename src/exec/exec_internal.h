@@ -1,0 +1,124 @@
+/* Executor internals shared by the files of src/exec.
+ *
+ * Layout: every 4-D activation is stored channels-last (NHWC) because the
+ * MAC kernels want each output pixel's receptive field contiguous; every
+ * other tensor is stored in its semantic order. Operators that depend on
+ * axis order (Slice, Pad, Concat, Transpose, Softmax, Mean) translate
+ * semantic axes to physical ones; Reshape/Flatten go through semantic order.
+ *
+ * Work is split by sample: each worker runs the whole graph on its own
+ * slice of the batch with its own buffers, so no operator needs locking and
+ * results do not depend on the thread count. */
+#ifndef FLEXMAC_EXEC_INTERNAL_H
+#define FLEXMAC_EXEC_INTERNAL_H
+
+#include <stdint.h>
+
+#include "flexmac/exec.h"
+
+#define FM_MAC_ROW_TILE 2048 /* im2col rows formed per GEMM call: bounds scratch memory */
+
+/* Run-time facts about one graph tensor. */
+typedef struct fm_xt {
+    int is_const;
+    int nhwc;            /* 4-D activation stored channels-last */
+    int alias;           /* tensor whose buffer this one shares, or -1 */
+    int64_t per_sample;  /* elements per sample (activations) */
+    int phys_ndim;       /* physical dims excluding batch for activations */
+    int64_t phys[FM_MAX_DIMS];
+    const float *cdata;  /* constants as float, physical layout (owned by plan) */
+} fm_xt;
+
+/* A MAC layer (Conv or Gemm) prepared for execution. Gemm is a 1x1 conv on
+ * a 1x1 image. */
+typedef struct fm_mac {
+    int node;
+    int mac_index;
+    int C, H, W;          /* input channels (all groups), spatial size */
+    int OC, OH, OW;
+    int kh, kw, sh, sw, dh, dw, pad_t, pad_l;
+    int group, cg, ocg;   /* groups, input and output channels per group */
+    int K;                /* kh * kw * cg */
+    fm_fused_act act;
+    float act_min, act_max;
+    float *wf;            /* float weights [OC][K], K in (ky, kx, c) order */
+    float *bias;          /* [OC] (zeros when absent) */
+    /* integer execution (quant != 0) */
+    int quant;
+    const fm_layer_arith *arith;
+    int xbits, wbits;
+    int x_signed;         /* input range includes negatives */
+    float sx;             /* activation scale */
+    int32_t xmax;         /* largest input code magnitude */
+    float *wscale;        /* per output channel weight scale */
+    int32_t *wq;          /* weight codes [OC][K] (after scheme projection) */
+    float *oscale;        /* sx * sw[oc] */
+    fm_packed_s8 **packed; /* per group, 8-bit path */
+} fm_mac;
+
+typedef struct fm_worker fm_worker;
+
+struct fm_exec {
+    const fm_graph *g;
+    fm_exec_opts opts;
+    fm_isa isa;
+    fm_pool *pool;
+    fm_xt *xt;            /* one per graph tensor */
+    int *skip;            /* node is a no-op (its output aliases its input) */
+    fm_fused_act *act;    /* per node: activation applied in its epilogue */
+    float *act_lo, *act_hi;
+    fm_mac **mac_of;      /* per node: prepared MAC layer or NULL */
+    fm_mac *macs;
+    int n_macs;
+    int chunk;            /* samples per worker step */
+    int n_workers;
+    fm_worker *workers;
+    fm_calib *observe;
+};
+
+struct fm_worker {
+    float **buf;          /* per tensor, chunk * per_sample floats (NULL: const/alias) */
+    uint8_t *q8;          /* quantized input codes */
+    float *col;           /* float im2col tile / >8-bit code tile */
+    uint8_t *col8;        /* u8 im2col tile */
+    int32_t *acc;         /* int32 accumulators tile */
+    int64_t *acc64;
+    int16_t *col16, *w16;
+    size_t q8_cap, col_cap;
+    fm_status status;
+    fm_error err;
+};
+
+/* plan.c */
+fm_status fm_exec_plan(fm_exec *e, fm_error *err);
+float *fm_exec_buf(fm_exec *e, fm_worker *w, int t);
+const float *fm_exec_cbuf(fm_exec *e, fm_worker *w, int t);
+
+/* mac_float.c / mac_int.c */
+void fm_mac_float_run(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n);
+fm_status fm_mac_int_prepare(fm_exec *e, fm_mac *m, fm_error *err);
+void fm_mac_int_free(fm_mac *m);
+void fm_mac_int_run(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n);
+void fm_apply_act(float *y, int64_t count, fm_fused_act act, float lo, float hi);
+
+/* ops_*.c: each runs one node on n samples. */
+fm_status fm_op_elementwise(fm_exec *e, fm_worker *w, const fm_node *nd, int n, fm_error *err);
+fm_status fm_op_shape(fm_exec *e, fm_worker *w, const fm_node *nd, int n, fm_error *err);
+fm_status fm_op_pool(fm_exec *e, fm_worker *w, const fm_node *nd, int n, fm_error *err);
+
+/* layout helpers (ops_shape.c) */
+void fm_nchw_to_nhwc(const float *x, float *y, int n, int C, int H, int W);
+void fm_nhwc_to_nchw(const float *x, float *y, int n, int C, int H, int W);
+/* semantic axis -> physical axis of a 4-D channels-last tensor */
+static inline int fm_phys_axis(int sem) { static const int m[4] = {0, 3, 1, 2}; return m[sem]; }
+
+/* quant.c */
+int32_t fm_round_half_away(double v);
+int32_t fm_quantize_code(float v, float inv_scale, int32_t lo, int32_t hi);
+
+/* calib.c */
+int fm_calib_tracks(const fm_calib *c, int t);
+void fm_calib_observe(fm_calib *c, int t, const float *data, int64_t count, int n_samples);
+void fm_calib_add_samples(fm_calib *c, int n);
+
+#endif

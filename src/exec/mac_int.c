@@ -1,0 +1,211 @@
+/* Integer Conv/Gemm (FxP-N, ARITHMETIC.md section 1).
+ *
+ * Activations: per-tensor symmetric scale from calibration; unsigned codes
+ * 0..2^B-1 when the calibrated range is non-negative (post-ReLU), else
+ * sign-magnitude codes in +-(2^(B-1)-1). Weights: per output channel
+ * symmetric codes in +-(2^(B-1)-1). Both <= 8 bits: the packed u8 x s8 GEMM
+ * (signed activations enter as code + 128, corrected by 128 * column sum).
+ * Wider operands: the plain scalar loop with int64 sums. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/exec_internal.h"
+
+fm_status fm_mac_int_prepare(fm_exec *e, fm_mac *m, fm_error *err)
+{
+    const fm_node *nd = &e->g->nodes[m->node];
+    const fm_layer_arith *a = m->arith;
+    fm_status st;
+    float lo, hi;
+    if (a->w.K || a->x.K || a->w.alphabet || a->x.alphabet || a->lut)
+        return fm_error_set(err, FM_ERR_UNSUPPORTED,
+                            "node '%s': Ax-BxP/ASM/LUT arithmetic is not wired into the executor yet",
+                            nd->name);
+    if (a->w.bits < 2 || a->w.bits > 16 || a->x.bits < 2 || a->x.bits > 16)
+        return fm_error_set(err, FM_ERR_INVALID, "node '%s': bit widths must be 2..16 (w=%d, x=%d)",
+                            nd->name, a->w.bits, a->x.bits);
+    if (!e->opts.calib)
+        return fm_error_set(err, FM_ERR_INVALID, "node '%s': integer arithmetic needs a calibration",
+                            nd->name);
+    if ((st = fm_calib_range(e->opts.calib, nd->in[0], &lo, &hi, err)) != FM_OK)
+        return st;
+    m->quant = 1;
+    m->xbits = a->x.bits;
+    m->wbits = a->w.bits;
+    m->x_signed = lo < 0.0f;
+    m->xmax = m->x_signed ? (1 << (m->xbits - 1)) - 1 : (1 << m->xbits) - 1;
+    float range = m->x_signed ? fmaxf(-lo, hi) : hi;
+    m->sx = range > 0.0f ? range / (float)m->xmax : 1.0f;
+
+    int32_t wmax = (1 << (m->wbits - 1)) - 1;
+    size_t nw = (size_t)m->OC * m->K;
+    m->wscale = malloc((size_t)m->OC * sizeof *m->wscale);
+    m->oscale = malloc((size_t)m->OC * sizeof *m->oscale);
+    m->wq = malloc(nw * sizeof *m->wq);
+    if (!m->wscale || !m->oscale || !m->wq)
+        return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
+    for (int o = 0; o < m->OC; o++) {
+        const float *wr = m->wf + (size_t)o * m->K;
+        float mx = 0.0f;
+        for (int k = 0; k < m->K; k++)
+            mx = fmaxf(mx, fabsf(wr[k]));
+        m->wscale[o] = mx > 0.0f ? mx / (float)wmax : 1.0f;
+        float inv = 1.0f / m->wscale[o];
+        for (int k = 0; k < m->K; k++)
+            m->wq[(size_t)o * m->K + k] = fm_quantize_code(wr[k], inv, -wmax, wmax);
+        m->oscale[o] = m->sx * m->wscale[o];
+    }
+    if (m->xbits <= 8 && m->wbits <= 8) {
+        int8_t *w8 = malloc((size_t)m->ocg * m->K);
+        m->packed = calloc((size_t)m->group, sizeof *m->packed);
+        if (!w8 || !m->packed) {
+            free(w8);
+            return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
+        }
+        for (int g = 0; g < m->group; g++) {
+            for (size_t i = 0; i < (size_t)m->ocg * m->K; i++)
+                w8[i] = (int8_t)m->wq[(size_t)g * m->ocg * m->K + i];
+            m->packed[g] = fm_pack_s8(e->isa, m->ocg, m->K, w8, m->K);
+            if (!m->packed[g]) {
+                free(w8);
+                return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
+            }
+        }
+        free(w8);
+    }
+    return FM_OK;
+}
+
+void fm_mac_int_free(fm_mac *m)
+{
+    if (m->packed)
+        for (int g = 0; g < m->group; g++)
+            fm_packed_s8_free(m->packed[g]);
+    free(m->packed);
+    free(m->wscale);
+    free(m->oscale);
+    free(m->wq);
+}
+
+/* u8 view of the codes: offset by 128 when signed (see file comment). */
+static void quantize_input_u8(const fm_mac *m, const float *x, int64_t count, uint8_t *q)
+{
+    float inv = 1.0f / m->sx;
+    int32_t lo = m->x_signed ? -m->xmax : 0, off = m->x_signed ? 128 : 0;
+    for (int64_t i = 0; i < count; i++)
+        q[i] = (uint8_t)(fm_quantize_code(x[i], inv, lo, m->xmax) + off);
+}
+
+static void gather_rows_u8(const fm_mac *m, const uint8_t *q, int g, int64_t r0, int nrows,
+                           uint8_t pad, uint8_t *col, uint8_t *tmp)
+{
+    int64_t pix = (int64_t)m->OH * m->OW;
+    while (nrows > 0) {
+        int64_t b = r0 / pix, p = r0 % pix;
+        int take = (int)(pix - p < nrows ? pix - p : nrows);
+        const uint8_t *xb = q + (size_t)b * m->H * m->W * m->C;
+        if (m->group > 1) {
+            for (int i = 0; i < m->H * m->W; i++)
+                memcpy(tmp + (size_t)i * m->cg, xb + (size_t)i * m->C + (size_t)g * m->cg, (size_t)m->cg);
+            xb = tmp;
+        }
+        fm_im2col_nhwc_u8(xb, m->H, m->W, m->cg, m->kh, m->kw, m->sh, m->sw, m->dh, m->dw, m->pad_t,
+                          m->pad_l, m->OH, m->OW, (int)p, take, pad, col, m->K);
+        col += (size_t)take * m->K;
+        r0 += take;
+        nrows -= take;
+    }
+}
+
+static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
+{
+    int64_t rows = (int64_t)n * m->OH * m->OW;
+    quantize_input_u8(m, x, (int64_t)n * m->H * m->W * m->C, w->q8);
+    uint8_t pad = m->x_signed ? 128 : 0;
+    uint8_t *tmp = w->col8 + (size_t)FM_MAC_ROW_TILE * m->K;
+    int pointwise = m->kh == 1 && m->kw == 1 && m->sh == 1 && m->sw == 1 && m->pad_t == 0 &&
+                    m->pad_l == 0 && m->group == 1;
+    for (int g = 0; g < m->group; g++) {
+        const int32_t *colsum = fm_packed_s8_colsum(m->packed[g]);
+        for (int64_t r0 = 0; r0 < rows; r0 += FM_MAC_ROW_TILE) {
+            int nr = (int)(rows - r0 < FM_MAC_ROW_TILE ? rows - r0 : FM_MAC_ROW_TILE);
+            const uint8_t *a;
+            if (pointwise) {
+                a = w->q8 + (size_t)r0 * m->C;
+            } else {
+                gather_rows_u8(m, w->q8, g, r0, nr, pad, w->col8, tmp);
+                a = w->col8;
+            }
+            fm_gemm_u8s8s32(m->packed[g], nr, a, m->K, w->acc, m->ocg);
+            for (int r = 0; r < nr; r++) {
+                const int32_t *ar = w->acc + (size_t)r * m->ocg;
+                float *yr = y + (size_t)(r0 + r) * m->OC + (size_t)g * m->ocg;
+                for (int o = 0; o < m->ocg; o++) {
+                    int oc = g * m->ocg + o;
+                    int32_t acc = ar[o] - (m->x_signed ? 128 * colsum[o] : 0);
+                    yr[o] = (float)((double)acc * m->oscale[oc]) + m->bias[oc];
+                }
+            }
+        }
+    }
+    fm_apply_act(y, rows * m->OC, m->act, m->act_min, m->act_max);
+    (void)e;
+}
+
+/* Reference path for operands wider than 8 bits: codes are carried as
+ * floats (exact below 2^24) through the float im2col, then multiplied and
+ * summed in int64. */
+static void run_wide(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
+{
+    int64_t rows = (int64_t)n * m->OH * m->OW;
+    int64_t count = (int64_t)n * m->H * m->W * m->C;
+    float *codes = malloc((size_t)count * sizeof *codes);
+    float *tmp = malloc((size_t)m->H * m->W * m->cg * sizeof *tmp);
+    float *col = malloc((size_t)m->K * sizeof *col);
+    if (!codes || !tmp || !col) {
+        w->status = fm_error_set(&w->err, FM_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    float inv = 1.0f / m->sx;
+    int32_t lo = m->x_signed ? -m->xmax : 0;
+    for (int64_t i = 0; i < count; i++)
+        codes[i] = (float)fm_quantize_code(x[i], inv, lo, m->xmax);
+    int64_t pix = (int64_t)m->OH * m->OW;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t b = r / pix, p = r % pix;
+        for (int g = 0; g < m->group; g++) {
+            const float *xb = codes + (size_t)b * m->H * m->W * m->C;
+            if (m->group > 1) {
+                for (int i = 0; i < m->H * m->W; i++)
+                    memcpy(tmp + (size_t)i * m->cg, xb + (size_t)i * m->C + (size_t)g * m->cg,
+                           (size_t)m->cg * sizeof *tmp);
+                xb = tmp;
+            }
+            fm_im2col_nhwc_f32(xb, m->H, m->W, m->cg, m->kh, m->kw, m->sh, m->sw, m->dh, m->dw,
+                               m->pad_t, m->pad_l, m->OH, m->OW, (int)p, 1, 0.0f, col, m->K);
+            for (int o = 0; o < m->ocg; o++) {
+                int oc = g * m->ocg + o;
+                const int32_t *wr = m->wq + (size_t)oc * m->K;
+                int64_t acc = 0;
+                for (int k = 0; k < m->K; k++)
+                    acc += (int64_t)col[k] * wr[k];
+                y[(size_t)r * m->OC + oc] = (float)((double)acc * m->oscale[oc]) + m->bias[oc];
+            }
+        }
+    }
+    fm_apply_act(y, rows * m->OC, m->act, m->act_min, m->act_max);
+out:
+    free(codes);
+    free(tmp);
+    free(col);
+    (void)e;
+}
+
+void fm_mac_int_run(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
+{
+    if (m->packed)
+        run_8bit(e, w, m, x, y, n);
+    else
+        run_wide(e, w, m, x, y, n);
+}
