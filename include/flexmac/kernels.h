@@ -41,6 +41,45 @@ void fm_gemm_u8s8s32(const fm_packed_s8 *B, int M, const uint8_t *A, int lda, in
 void fm_gemm_u8s8s32_ref(int M, int N, int K, const uint8_t *A, int lda, const int8_t *B,
                          int ldb, int32_t *C, int ldc);
 
+/* C[m*ldc + n] += sum_k A[m*lda + k] * B[n][k]: the same product added into
+ * C (several products summed into one C build approximate multipliers).
+ * Wraps modulo 2^32 like the int32 adds it stands for. */
+void fm_gemm_u8s8s32_acc(const fm_packed_s8 *B, int M, const uint8_t *A, int lda, int32_t *C,
+                         int ldc);
+
+/* The ISA B was packed for (fm_pack_s8 caps a request at fm_cpu_best_isa()),
+ * and its N and K. */
+fm_isa fm_packed_s8_isa(const fm_packed_s8 *p);
+int fm_packed_s8_n(const fm_packed_s8 *p);
+int fm_packed_s8_k(const fm_packed_s8 *p);
+
+/* Parses "scalar" | "avx2" | "avx512vnni"; returns -1 for anything else. */
+int fm_isa_parse(const char *name);
+
+/* im2col for NHWC activations x[H][W][C]: writes output rows row0 ..
+ * row0+nrows-1 (row = oh*OW + ow) of kh*kw*C values each, K ordered
+ * (ky, kx, c), row r at out + (r - row0)*ldo. Taps outside the image read
+ * pad_value (callers pass the zero point). Input pixel of a tap:
+ * iy = oh*sh - pad_t + ky*dh, ix = ow*sw - pad_l + kx*dw. */
+void fm_im2col_nhwc_u8(const uint8_t *x, int H, int W, int C, int kh, int kw, int sh, int sw,
+                       int dh, int dw, int pad_t, int pad_l, int OH, int OW, int row0, int nrows,
+                       uint8_t pad_value, uint8_t *out, int ldo);
+void fm_im2col_nhwc_f32(const float *x, int H, int W, int C, int kh, int kw, int sh, int sw,
+                        int dh, int dw, int pad_t, int pad_l, int OH, int OW, int row0, int nrows,
+                        float pad_value, float *out, int ldo);
+
+/* Depthwise convolution, NHWC: y[oh][ow][c] = sum_{ky,kx} x[iy][ix][c] *
+ * w[(ky*kw + kx)*C + c], exact int32, x = pad_value outside the image
+ * (iy = oh*sh - pad_t + ky, ix = ow*sw - pad_l + kx). y holds OH*OW*C. isa is
+ * capped at fm_cpu_best_isa(); every path gives the same bits. */
+void fm_dwconv_nhwc_u8s8s32(fm_isa isa, const uint8_t *x, int H, int W, int C, const int8_t *w,
+                            int kh, int kw, int sh, int sw, int pad_t, int pad_l, int OH, int OW,
+                            uint8_t pad_value, int32_t *y);
+/* Scalar reference for the same. */
+void fm_dwconv_nhwc_u8s8s32_ref(const uint8_t *x, int H, int W, int C, const int8_t *w, int kh,
+                                int kw, int sh, int sw, int pad_t, int pad_l, int OH, int OW,
+                                uint8_t pad_value, int32_t *y);
+
 /* Wide path for operands over 8 bits: int16 x int16 with int64 sums. */
 void fm_gemm_s16s16s64_ref(int M, int N, int K, const int16_t *A, int lda, const int16_t *B,
                            int ldb, int64_t *C, int ldc);

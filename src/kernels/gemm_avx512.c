@@ -1,0 +1,176 @@
+/* u8 x s8 -> s32 GEMM with AVX-512 VNNI (vpdpbusd: 4 u8*s8 products summed
+ * into each int32 lane, no intermediate saturation, so exact).
+ *
+ * Vectors run over N: one zmm holds 16 output columns. Per group of 4 k the
+ * microkernel loads NV zmm of packed B (NV*16 columns x 4 k), broadcasts 4
+ * bytes of each of MR rows of A (vpbroadcastd) and issues MR*NV vpdpbusd into
+ * MR*NV accumulators (24 of the 32 zmm). K is cut into blocks of at most
+ * KC_MAX bytes so one block of packed B (KC x N) stays in L2 and the rows of
+ * A being reused stay in L1; C is reloaded between K blocks. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "kernels_internal.h"
+
+#define KC_MAX_GROUPS 128 /* 512 k per block */
+#define M_BLOCK 48        /* rows of A kept hot while all panels pass */
+
+#define FM_INLINE static inline __attribute__((always_inline))
+
+FM_INLINE __m512i bcast4(const uint8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+
+/* The accumulators are named variables, not an array: GCC keeps arrays of
+ * vectors in memory. Blocks for i >= MR or v >= NV vanish at compile time. */
+#define FOR_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) \
+    X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define FOR_COLS(X, i) X(i, 0) X(i, 1) X(i, 2) X(i, 3)
+
+#define ACC_DECL(i, v) __m512i acc_##i##_##v = _mm512_setzero_si512();
+#define ROW_DECL(i) FOR_COLS(ACC_DECL, i)
+#define ACC_INIT(i, v)                                                                        \
+    if ((i) < MR && (v) < NV && load_c)                                                       \
+        acc_##i##_##v = _mm512_loadu_si512(C + (size_t)(i) * ldc + (v) * 16);
+#define ROW_INIT(i) FOR_COLS(ACC_INIT, i)
+#define ACC_FMA(i, v)                                                                         \
+    if ((v) < NV)                                                                             \
+        acc_##i##_##v = _mm512_dpbusd_epi32(acc_##i##_##v, a, b##v);
+#define ROW_FMA(i)                                                                            \
+    if ((i) < MR) {                                                                           \
+        const __m512i a = BCAST(A + (size_t)(i) * lda + 4 * g);                               \
+        FOR_COLS(ACC_FMA, i)                                                                  \
+    }
+#define ACC_STORE(i, v)                                                                       \
+    if ((i) < MR && (v) < NV)                                                                 \
+        _mm512_storeu_si512(C + (size_t)(i) * ldc + (v) * 16, acc_##i##_##v);
+#define ROW_STORE(i) FOR_COLS(ACC_STORE, i)
+#define LOAD_B                                                                                \
+    const __m512i b0 = _mm512_load_si512((const void *)b);                                    \
+    const __m512i b1 = NV > 1 ? _mm512_load_si512((const void *)(b + 64)) : b0;               \
+    const __m512i b2 = NV > 2 ? _mm512_load_si512((const void *)(b + 128)) : b0;              \
+    const __m512i b3 = NV > 3 ? _mm512_load_si512((const void *)(b + 192)) : b0;              \
+    (void)b1, (void)b2, (void)b3;
+
+/* C[MR x NV*16] (+)= A[MR x 4*groups] * Bpanel, whole zmm of C:
+ * the driver routes a panel with a partial last zmm through a scratch tile
+ * (masked loads/stores here make GCC spill the accumulators). */
+FM_INLINE void kernel(const int MR, const int NV, const uint8_t *A, int lda, const int8_t *Bp,
+                      int groups, int32_t *C, int ldc, int load_c)
+{
+    FOR_ROWS(ROW_DECL)
+    FOR_ROWS(ROW_INIT)
+    const int8_t *b = Bp;
+    int g = 0;
+    for (; g < groups; g++, b += NV * 64) {
+        LOAD_B
+#define BCAST(p) bcast4(p)
+        FOR_ROWS(ROW_FMA)
+#undef BCAST
+    }
+    FOR_ROWS(ROW_STORE)
+}
+
+typedef void (*kern_fn)(const uint8_t *, int, const int8_t *, int, int32_t *, int, int);
+
+#define DEF_KERN(mr, nv)                                                                       \
+    static void kern_##mr##_##nv(const uint8_t *A, int lda, const int8_t *Bp, int groups,     \
+                                 int32_t *C, int ldc, int load_c)                              \
+    {                                                                                          \
+        kernel(mr, nv, A, lda, Bp, groups, C, ldc, load_c);                                    \
+    }
+
+/* Rows per microkernel for NV zmm of columns: MR*NV = 24 accumulators (16
+ * for NV = 1) leaves registers for NV B vectors and the broadcast. */
+#define MR1 16
+#define MR2 12
+#define MR3 8
+#define MR4 6
+
+#define DEF_ROWS_1_6(nv) DEF_KERN(1, nv) DEF_KERN(2, nv) DEF_KERN(3, nv) DEF_KERN(4, nv) \
+    DEF_KERN(5, nv) DEF_KERN(6, nv)
+#define DEF_ROWS_7_8(nv) DEF_KERN(7, nv) DEF_KERN(8, nv)
+#define DEF_ROWS_9_12(nv) DEF_KERN(9, nv) DEF_KERN(10, nv) DEF_KERN(11, nv) DEF_KERN(12, nv)
+#define DEF_ROWS_13_16(nv) DEF_KERN(13, nv) DEF_KERN(14, nv) DEF_KERN(15, nv) DEF_KERN(16, nv)
+
+DEF_ROWS_1_6(1) DEF_ROWS_7_8(1) DEF_ROWS_9_12(1) DEF_ROWS_13_16(1)
+DEF_ROWS_1_6(2) DEF_ROWS_7_8(2) DEF_ROWS_9_12(2)
+DEF_ROWS_1_6(3) DEF_ROWS_7_8(3)
+DEF_ROWS_1_6(4)
+
+#define K6(nv) kern_1_##nv, kern_2_##nv, kern_3_##nv, kern_4_##nv, kern_5_##nv, kern_6_##nv
+static const kern_fn kern_nv1[MR1] = {K6(1), kern_7_1, kern_8_1, kern_9_1, kern_10_1,
+                                      kern_11_1, kern_12_1, kern_13_1, kern_14_1, kern_15_1,
+                                      kern_16_1};
+static const kern_fn kern_nv2[MR2] = {K6(2), kern_7_2, kern_8_2, kern_9_2, kern_10_2,
+                                      kern_11_2, kern_12_2};
+static const kern_fn kern_nv3[MR3] = {K6(3), kern_7_3, kern_8_3};
+static const kern_fn kern_nv4[MR4] = {K6(4)};
+static const kern_fn *const kern_tab[5] = {NULL, kern_nv1, kern_nv2, kern_nv3, kern_nv4};
+static const int mr_of_nv[5] = {0, MR1, MR2, MR3, MR4};
+
+/* One r x (nv*16) tile over `full` groups of 4 k plus `tail` (0..3) k.
+ * The K tail runs as one more group on a zero-padded copy of A's last bytes
+ * (never reading past a row); a panel whose last zmm is partial (N tail)
+ * goes through a scratch tile so the kernel only sees whole zmm. */
+static void tile_product(kern_fn kern, int r, const uint8_t *A, int lda, const int8_t *bp,
+                         int full, int tail, int32_t *C, int ldc, int load_c, int cols, int nv)
+{
+    int32_t tile[MR1 * 64];
+    int32_t *c = C;
+    int ldt = ldc;
+    if (cols != nv * 16) {
+        c = tile;
+        ldt = 64;
+        memset(tile, 0, sizeof(int32_t) * (size_t)r * 64);
+        if (load_c)
+            for (int t = 0; t < r; t++)
+                memcpy(tile + t * 64, C + (size_t)t * ldc, sizeof(int32_t) * (size_t)cols);
+    }
+    if (full > 0 || !tail)
+        kern(A, lda, bp, full, c, ldt, load_c);
+    if (tail) {
+        uint8_t last[MR1 * 4] = {0};
+        for (int t = 0; t < r; t++)
+            memcpy(last + 4 * t, A + (size_t)t * lda + 4 * full, (size_t)tail);
+        kern(last, 4, bp + (size_t)full * nv * 64, 1, c, ldt, load_c || full > 0);
+    }
+    if (c == tile)
+        for (int t = 0; t < r; t++)
+            memcpy(C + (size_t)t * ldc, tile + t * 64, sizeof(int32_t) * (size_t)cols);
+}
+
+void fm_gemm_avx512_run(const struct fm_packed_s8 *B, int M, const uint8_t *A, int lda,
+                        int32_t *C, int ldc, int accumulate)
+{
+    const int K = B->K, G = B->kp / 4;
+    /* Even K blocks of at most KC_MAX_GROUPS groups of 4. */
+    const int nkb = (G + KC_MAX_GROUPS - 1) / KC_MAX_GROUPS;
+    const int gc = (G + nkb - 1) / nkb;
+    const int8_t *data = B->data;
+    for (int g0 = 0; g0 < G; g0 += gc) {
+        const int k0 = 4 * g0;
+        const int kend = 4 * (g0 + gc) < K ? 4 * (g0 + gc) : K;
+        const int full = (kend - k0) / 4, tail = (kend - k0) % 4;
+        const int load_c = accumulate || g0 > 0;
+        for (int m0 = 0; m0 < M; m0 += M_BLOCK) {
+            const int mb = M - m0 < M_BLOCK ? M - m0 : M_BLOCK;
+            for (int q = 0; q < B->npanels; q++) {
+                const int nv = B->npanel[q], n0 = q * B->panel_cols;
+                const int cols = B->N - n0 < B->panel_cols ? B->N - n0 : B->panel_cols;
+                const int8_t *bp = data + B->panel_off[q] + (size_t)g0 * nv * 64;
+                const int mr = mr_of_nv[nv];
+                for (int i = 0; i < mb; i += mr) {
+                    const int r = mb - i < mr ? mb - i : mr;
+                    const size_t row = (size_t)(m0 + i);
+                    tile_product(kern_tab[nv][r - 1], r, A + row * lda + k0, lda, bp, full, tail,
+                                 C + row * ldc + n0, ldc, load_c, cols, nv);
+                }
+            }
+        }
+    }
+}

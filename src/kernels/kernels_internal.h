@@ -1,0 +1,43 @@
+/* Private layout of packed weights and the per-ISA GEMM entry points.
+ * Only the C files of src/kernels include this. */
+#ifndef FLEXMAC_KERNELS_INTERNAL_H
+#define FLEXMAC_KERNELS_INTERNAL_H
+
+#include "flexmac/kernels.h"
+
+/* Packed B. The layout depends on isa:
+ *  SCALAR:     data = B as N rows of K int8 (ld = K); the reference runs on it.
+ *  AVX512VNNI: K padded with zeros to kp (multiple of 4); N cut into panels
+ *              of up to 64 columns (npanel[p] zmm of 16 columns, the last
+ *              panel may be narrower). Panel p at data + panel_off[p] holds,
+ *              for each group g of 4 k, npanel[p]*16 columns x 4 bytes:
+ *              byte (g*w + n)*4 + j = B[n0 + n][4g + j] (zero past N or K),
+ *              which is the operand vpdpbusd wants for one zmm of columns.
+ *  AVX2:       data is int16; K padded to kp (multiple of 2); panels of up to
+ *              16 columns (npanel[p] ymm of 8 columns); for each pair g of k,
+ *              w columns x 2 int16: elem (g*w + n)*2 + j = B[n0 + n][2g + j],
+ *              the operand vpmaddwd wants (exact: no int16 saturation). */
+struct fm_packed_s8 {
+    fm_isa isa;
+    int N, K;
+    int kp;            /* padded K */
+    int panel_cols;    /* columns per full panel (64 avx512, 16 avx2) */
+    int npanels;
+    int *npanel;       /* vectors in each panel */
+    size_t *panel_off; /* offset of each panel, in elements of data */
+    void *data;        /* 64-byte aligned */
+    int32_t *colsum;   /* N sums of B rows */
+};
+
+void fm_gemm_avx512_run(const struct fm_packed_s8 *B, int M, const uint8_t *A, int lda,
+                        int32_t *C, int ldc, int accumulate);
+void fm_gemm_avx2_run(const struct fm_packed_s8 *B, int M, const uint8_t *A, int lda, int32_t *C,
+                      int ldc, int accumulate);
+
+void fm_dwconv_avx512(const uint8_t *x, int H, int W, int C, const int8_t *w, int kh, int kw,
+                      int sh, int sw, int pad_t, int pad_l, int OH, int OW, uint8_t pad_value,
+                      int32_t *y);
+void fm_dwconv_avx2(const uint8_t *x, int H, int W, int C, const int8_t *w, int kh, int kw, int sh,
+                    int sw, int pad_t, int pad_l, int OH, int OW, uint8_t pad_value, int32_t *y);
+
+#endif
