@@ -51,3 +51,9 @@ int fm_test_write_tmp(const char *suffix, const void *data, size_t len, char *pa
     close(fd);
     return w == (ssize_t)len ? 0 : -1;
 }
+
+long long fm_test_samples(long long all, long long quick)
+{
+    const char *s = getenv("FLEXMAC_TEST_SCALE");
+    return s && strcmp(s, "full") == 0 ? all : quick;
+}

@@ -33,4 +33,9 @@ int fm_test_cli(const char *args, char *out, size_t n);
  * buffer per call site is the caller's: path must hold 256 bytes). */
 int fm_test_write_tmp(const char *suffix, const void *data, size_t len, char *path);
 
+/* Number of samples a data-set test should use: all of them when
+ * FLEXMAC_TEST_SCALE=full (the Release run), else `quick` (the sanitizer run
+ * and plain ctest). */
+long long fm_test_samples(long long all, long long quick);
+
 #endif
