@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds flexmac twice and runs the whole test suite on each build:
+# Installs the Debian packages (idempotent), builds flexmac twice and runs the whole test suite on each build:
 #   1. Release                      (build/)       full-size data set checks
 #   2. Debug + ASan + UBSan         (build-asan/)  the same tests on subsets
 # Tests that need ../shared skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+bash scripts/install-deps.sh
 
 echo "== Release build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
