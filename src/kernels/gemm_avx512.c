@@ -4,16 +4,17 @@
  * Vectors run over N: one zmm holds 16 output columns. Per group of 4 k the
  * microkernel loads NV zmm of packed B (NV*16 columns x 4 k), broadcasts 4
  * bytes of each of MR rows of A (vpbroadcastd) and issues MR*NV vpdpbusd into
- * MR*NV accumulators (24 of the 32 zmm). K is cut into blocks of at most
- * KC_MAX bytes so one block of packed B (KC x N) stays in L2 and the rows of
- * A being reused stay in L1; C is reloaded between K blocks. */
+ * MR*NV accumulators (24 of the 32 zmm). Blocking: M blocks of M_BLOCK rows,
+ * K blocks of at most 4*KC_MAX_GROUPS bytes (a KC x 64 slice of a B panel,
+ * 32 KiB, stays in L1 while every tile of the M block passes over it), C
+ * reloaded between K blocks from L2. */
 #include <immintrin.h>
 #include <string.h>
 
 #include "kernels_internal.h"
 
 #define KC_MAX_GROUPS 128 /* 512 k per block */
-#define M_BLOCK 48        /* rows of A kept hot while all panels pass */
+#define M_BLOCK 96        /* rows whose C and A block stay in L2 */
 
 #define FM_INLINE static inline __attribute__((always_inline))
 
@@ -152,13 +153,17 @@ void fm_gemm_avx512_run(const struct fm_packed_s8 *B, int M, const uint8_t *A, i
     const int nkb = (G + KC_MAX_GROUPS - 1) / KC_MAX_GROUPS;
     const int gc = (G + nkb - 1) / nkb;
     const int8_t *data = B->data;
-    for (int g0 = 0; g0 < G; g0 += gc) {
-        const int k0 = 4 * g0;
-        const int kend = 4 * (g0 + gc) < K ? 4 * (g0 + gc) : K;
-        const int full = (kend - k0) / 4, tail = (kend - k0) % 4;
-        const int load_c = accumulate || g0 > 0;
-        for (int m0 = 0; m0 < M; m0 += M_BLOCK) {
-            const int mb = M - m0 < M_BLOCK ? M - m0 : M_BLOCK;
+    /* M blocks outermost: the block's C (M_BLOCK x N int32) stays in L2
+     * across the K blocks instead of going to memory once per K block. For
+     * one panel of one K block, all tiles of the M block reuse the same
+     * KC x 64 bytes of B from L1 while A streams from L2. */
+    for (int m0 = 0; m0 < M; m0 += M_BLOCK) {
+        const int mb = M - m0 < M_BLOCK ? M - m0 : M_BLOCK;
+        for (int g0 = 0; g0 < G; g0 += gc) {
+            const int k0 = 4 * g0;
+            const int kend = 4 * (g0 + gc) < K ? 4 * (g0 + gc) : K;
+            const int full = (kend - k0) / 4, tail = (kend - k0) % 4;
+            const int load_c = accumulate || g0 > 0;
             for (int q = 0; q < B->npanels; q++) {
                 const int nv = B->npanel[q], n0 = q * B->panel_cols;
                 const int cols = B->N - n0 < B->panel_cols ? B->N - n0 : B->panel_cols;
