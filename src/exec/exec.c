@@ -41,8 +41,9 @@ static fm_status alloc_worker(fm_exec *e, fm_worker *w, fm_error *err)
     w->q8 = malloc(max_in + 64);
     w->col = malloc(max_col * sizeof(float) + 64);
     w->col8 = malloc(max_col + 64);
+    w->map8 = malloc(max_col + 64);
     w->acc = malloc(max_acc * sizeof(int32_t) + 64);
-    if (!w->q8 || !w->col || !w->col8 || !w->acc)
+    if (!w->q8 || !w->col || !w->col8 || !w->map8 || !w->acc)
         return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
     return FM_OK;
 }
@@ -56,6 +57,7 @@ static void free_worker(const fm_exec *e, fm_worker *w)
     free(w->q8);
     free(w->col);
     free(w->col8);
+    free(w->map8);
     free(w->acc);
 }
 

@@ -29,6 +29,14 @@ typedef struct fm_xt {
     const float *cdata;  /* constants as float, physical layout (owned by plan) */
 } fm_xt;
 
+typedef struct fm_mac_plane {
+    int32_t *xtab;        /* activation code + xmax -> plane value (2*xmax+1) */
+    uint8_t xmap[256];    /* 8-bit path: u8 input byte -> u8 plane byte */
+    int identity;         /* xtab is the identity: no mapping pass */
+    int32_t *wq;          /* weight plane codes [OC][K] */
+    fm_packed_s8 **packed; /* per conv group, 8-bit path */
+} fm_mac_plane;
+
 /* A MAC layer (Conv or Gemm) prepared for execution. Gemm is a 1x1 conv on
  * a 1x1 image. */
 typedef struct fm_mac {
@@ -51,9 +59,16 @@ typedef struct fm_mac {
     float sx;             /* activation scale */
     int32_t xmax;         /* largest input code magnitude */
     float *wscale;        /* per output channel weight scale */
-    int32_t *wq;          /* weight codes [OC][K] (after scheme projection) */
-    float *oscale;        /* sx * sw[oc] */
-    fm_packed_s8 **packed; /* per group, 8-bit path */
+    float *oscale;        /* sx * wscale[oc] */
+    /* The scheme as a sum of products of planes (see mac_scheme.c): the
+     * accumulator is sum over p of X_p . W_p, where X_p = xtab_p[x code]
+     * and W_p the plane codes of the weights. Exact FxP-N and ASM have one
+     * plane pair; Ax-BxP one per GEMM group of its plan. */
+    int n_planes;
+    fm_mac_plane *planes;
+    int32_t *corr;        /* 8-bit path: offset correction per output channel */
+    const fm_lut *lut;    /* user multiplier: scalar table path */
+    int32_t *wcode;       /* weight codes before any scheme (LUT path) */
 } fm_mac;
 
 typedef struct fm_worker fm_worker;
@@ -81,6 +96,7 @@ struct fm_worker {
     uint8_t *q8;          /* quantized input codes */
     float *col;           /* float im2col tile / >8-bit code tile */
     uint8_t *col8;        /* u8 im2col tile */
+    uint8_t *map8;        /* u8 plane tile (schemes with a mapping) */
     int32_t *acc;         /* int32 accumulators tile */
     int64_t *acc64;
     int16_t *col16, *w16;
@@ -111,6 +127,10 @@ void fm_nchw_to_nhwc(const float *x, float *y, int n, int C, int H, int W);
 void fm_nhwc_to_nchw(const float *x, float *y, int n, int C, int H, int W);
 /* semantic axis -> physical axis of a 4-D channels-last tensor */
 static inline int fm_phys_axis(int sem) { static const int m[4] = {0, 3, 1, 2}; return m[sem]; }
+
+/* mac_scheme.c: builds m->planes from the layer's arithmetic */
+fm_status fm_mac_scheme_prepare(fm_exec *e, fm_mac *m, const int32_t *wcodes, fm_error *err);
+void fm_mac_scheme_free(fm_mac *m);
 
 /* quant.c */
 int32_t fm_round_half_away(double v);

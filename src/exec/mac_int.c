@@ -5,7 +5,10 @@
  * sign-magnitude codes in +-(2^(B-1)-1). Weights: per output channel
  * symmetric codes in +-(2^(B-1)-1). Both <= 8 bits: the packed u8 x s8 GEMM
  * (signed activations enter as code + 128, corrected by 128 * column sum).
- * Wider operands: the plain scalar loop with int64 sums. */
+ * Wider operands: the plain scalar loop with int64 sums. The scheme
+ * (Ax-BxP, ASM) arrives as plane pairs built by mac_scheme.c; a user
+ * multiplier (LUT) runs the plain table loop, the slow baseline that the
+ * decomposed paths are measured against. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +21,6 @@ fm_status fm_mac_int_prepare(fm_exec *e, fm_mac *m, fm_error *err)
     const fm_layer_arith *a = m->arith;
     fm_status st;
     float lo, hi;
-    if (a->w.K || a->x.K || a->w.alphabet || a->x.alphabet || a->lut)
-        return fm_error_set(err, FM_ERR_UNSUPPORTED,
-                            "node '%s': Ax-BxP/ASM/LUT arithmetic is not wired into the executor yet",
-                            nd->name);
     if (a->w.bits < 2 || a->w.bits > 16 || a->x.bits < 2 || a->x.bits > 16)
         return fm_error_set(err, FM_ERR_INVALID, "node '%s': bit widths must be 2..16 (w=%d, x=%d)",
                             nd->name, a->w.bits, a->x.bits);
@@ -40,11 +39,13 @@ fm_status fm_mac_int_prepare(fm_exec *e, fm_mac *m, fm_error *err)
 
     int32_t wmax = (1 << (m->wbits - 1)) - 1;
     size_t nw = (size_t)m->OC * m->K;
+    int32_t *wq = malloc(nw * sizeof *wq);
     m->wscale = malloc((size_t)m->OC * sizeof *m->wscale);
     m->oscale = malloc((size_t)m->OC * sizeof *m->oscale);
-    m->wq = malloc(nw * sizeof *m->wq);
-    if (!m->wscale || !m->oscale || !m->wq)
+    if (!m->wscale || !m->oscale || !wq) {
+        free(wq);
         return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
+    }
     for (int o = 0; o < m->OC; o++) {
         const float *wr = m->wf + (size_t)o * m->K;
         float mx = 0.0f;
@@ -53,39 +54,19 @@ fm_status fm_mac_int_prepare(fm_exec *e, fm_mac *m, fm_error *err)
         m->wscale[o] = mx > 0.0f ? mx / (float)wmax : 1.0f;
         float inv = 1.0f / m->wscale[o];
         for (int k = 0; k < m->K; k++)
-            m->wq[(size_t)o * m->K + k] = fm_quantize_code(wr[k], inv, -wmax, wmax);
+            wq[(size_t)o * m->K + k] = fm_quantize_code(wr[k], inv, -wmax, wmax);
         m->oscale[o] = m->sx * m->wscale[o];
     }
-    if (m->xbits <= 8 && m->wbits <= 8) {
-        int8_t *w8 = malloc((size_t)m->ocg * m->K);
-        m->packed = calloc((size_t)m->group, sizeof *m->packed);
-        if (!w8 || !m->packed) {
-            free(w8);
-            return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
-        }
-        for (int g = 0; g < m->group; g++) {
-            for (size_t i = 0; i < (size_t)m->ocg * m->K; i++)
-                w8[i] = (int8_t)m->wq[(size_t)g * m->ocg * m->K + i];
-            m->packed[g] = fm_pack_s8(e->isa, m->ocg, m->K, w8, m->K);
-            if (!m->packed[g]) {
-                free(w8);
-                return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
-            }
-        }
-        free(w8);
-    }
-    return FM_OK;
+    st = fm_mac_scheme_prepare(e, m, wq, err);
+    free(wq);
+    return st;
 }
 
 void fm_mac_int_free(fm_mac *m)
 {
-    if (m->packed)
-        for (int g = 0; g < m->group; g++)
-            fm_packed_s8_free(m->packed[g]);
-    free(m->packed);
+    fm_mac_scheme_free(m);
     free(m->wscale);
     free(m->oscale);
-    free(m->wq);
 }
 
 /* u8 view of the codes: offset by 128 when signed (see file comment). */
@@ -118,32 +99,75 @@ static void gather_rows_u8(const fm_mac *m, const uint8_t *q, int g, int64_t r0,
     }
 }
 
+static int is_pointwise(const fm_mac *m)
+{
+    return m->kh == 1 && m->kw == 1 && m->sh == 1 && m->sw == 1 && m->pad_t == 0 && m->pad_l == 0 &&
+           m->group == 1;
+}
+
+/* The user multiplier: table look-up per product, sign-magnitude for an
+ * unsigned table (the sign is applied after the magnitude product). */
+static void lut_tile(const fm_mac *m, const uint8_t *a, int nr, int g, int32_t *acc)
+{
+    int off = m->x_signed ? 128 : 0, sgn = fm_lut_is_signed(m->lut);
+    for (int r = 0; r < nr; r++)
+        for (int o = 0; o < m->ocg; o++) {
+            const int32_t *wr = m->wcode + (size_t)(g * m->ocg + o) * m->K;
+            const uint8_t *ar = a + (size_t)r * m->K;
+            int32_t s = 0;
+            for (int k = 0; k < m->K; k++) {
+                int32_t x = (int32_t)ar[k] - off, w = wr[k];
+                if (sgn) {
+                    s += fm_lut_mul(m->lut, x, w);
+                } else {
+                    int32_t p = fm_lut_mul(m->lut, x < 0 ? -x : x, w < 0 ? -w : w);
+                    s += (x < 0) != (w < 0) ? -p : p;
+                }
+            }
+            acc[(size_t)r * m->ocg + o] = s;
+        }
+}
+
 static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
 {
     int64_t rows = (int64_t)n * m->OH * m->OW;
     quantize_input_u8(m, x, (int64_t)n * m->H * m->W * m->C, w->q8);
     uint8_t pad = m->x_signed ? 128 : 0;
     uint8_t *tmp = w->col8 + (size_t)FM_MAC_ROW_TILE * m->K;
-    int pointwise = m->kh == 1 && m->kw == 1 && m->sh == 1 && m->sw == 1 && m->pad_t == 0 &&
-                    m->pad_l == 0 && m->group == 1;
     for (int g = 0; g < m->group; g++) {
-        const int32_t *colsum = fm_packed_s8_colsum(m->packed[g]);
         for (int64_t r0 = 0; r0 < rows; r0 += FM_MAC_ROW_TILE) {
             int nr = (int)(rows - r0 < FM_MAC_ROW_TILE ? rows - r0 : FM_MAC_ROW_TILE);
             const uint8_t *a;
-            if (pointwise) {
+            if (is_pointwise(m)) {
                 a = w->q8 + (size_t)r0 * m->C;
             } else {
                 gather_rows_u8(m, w->q8, g, r0, nr, pad, w->col8, tmp);
                 a = w->col8;
             }
-            fm_gemm_u8s8s32(m->packed[g], nr, a, m->K, w->acc, m->ocg);
+            if (m->lut) {
+                lut_tile(m, a, nr, g, w->acc);
+            } else {
+                for (int p = 0; p < m->n_planes; p++) {
+                    const fm_mac_plane *pl = &m->planes[p];
+                    const uint8_t *ap = a;
+                    if (!pl->identity) {
+                        size_t cnt = (size_t)nr * m->K;
+                        for (size_t i = 0; i < cnt; i++)
+                            w->map8[i] = pl->xmap[a[i]];
+                        ap = w->map8;
+                    }
+                    if (p == 0)
+                        fm_gemm_u8s8s32(pl->packed[g], nr, ap, m->K, w->acc, m->ocg);
+                    else
+                        fm_gemm_u8s8s32_acc(pl->packed[g], nr, ap, m->K, w->acc, m->ocg);
+                }
+            }
             for (int r = 0; r < nr; r++) {
                 const int32_t *ar = w->acc + (size_t)r * m->ocg;
                 float *yr = y + (size_t)(r0 + r) * m->OC + (size_t)g * m->ocg;
                 for (int o = 0; o < m->ocg; o++) {
                     int oc = g * m->ocg + o;
-                    int32_t acc = ar[o] - (m->x_signed ? 128 * colsum[o] : 0);
+                    int32_t acc = ar[o] - (m->lut ? 0 : m->corr[oc]);
                     yr[o] = (float)((double)acc * m->oscale[oc]) + m->bias[oc];
                 }
             }
@@ -154,8 +178,8 @@ static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, 
 }
 
 /* Reference path for operands wider than 8 bits: codes are carried as
- * floats (exact below 2^24) through the float im2col, then multiplied and
- * summed in int64. */
+ * floats (exact below 2^24) through the float im2col, mapped to plane
+ * values, multiplied and summed in int64. */
 static void run_wide(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
 {
     int64_t rows = (int64_t)n * m->OH * m->OW;
@@ -186,10 +210,13 @@ static void run_wide(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, 
                                m->pad_t, m->pad_l, m->OH, m->OW, (int)p, 1, 0.0f, col, m->K);
             for (int o = 0; o < m->ocg; o++) {
                 int oc = g * m->ocg + o;
-                const int32_t *wr = m->wq + (size_t)oc * m->K;
                 int64_t acc = 0;
-                for (int k = 0; k < m->K; k++)
-                    acc += (int64_t)col[k] * wr[k];
+                for (int q = 0; q < m->n_planes; q++) {
+                    const fm_mac_plane *pl = &m->planes[q];
+                    const int32_t *wr = pl->wq + (size_t)oc * m->K;
+                    for (int k = 0; k < m->K; k++)
+                        acc += (int64_t)pl->xtab[(int32_t)col[k] + m->xmax] * wr[k];
+                }
                 y[(size_t)r * m->OC + oc] = (float)((double)acc * m->oscale[oc]) + m->bias[oc];
             }
         }
@@ -204,7 +231,7 @@ out:
 
 void fm_mac_int_run(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
 {
-    if (m->packed)
+    if (m->xbits <= 8 && m->wbits <= 8)
         run_8bit(e, w, m, x, y, n);
     else
         run_wide(e, w, m, x, y, n);
