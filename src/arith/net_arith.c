@@ -35,6 +35,9 @@ void fm_net_arith_free(fm_net_arith *n)
     for (int i = 0; i < n->n_rules; i++)
         free(n->rules[i].pattern);
     free(n->rules);
+    for (int i = 0; i < n->n_luts; i++)
+        fm_lut_free(n->luts[i]);
+    free(n->luts);
     free(n->name);
     memset(n, 0, sizeof *n);
 }

@@ -22,10 +22,8 @@
 typedef struct fm_scratch {
     uint8_t *u8;
     size_t u8_cap;
-    float *f32;       /* float CHW staging (resize input, npy samples) */
+    float *f32;       /* float CHW staging (resize input, channel conversion) */
     size_t f32_cap;
-    float *f32b;      /* second float buffer (resize output) */
-    size_t f32b_cap;
     void **rows;      /* row pointers for libpng */
     size_t rows_cap;
 } fm_scratch;
@@ -34,7 +32,6 @@ void fm_scratch_free(fm_scratch *s);
 /* Grow helpers; return 0 on success, -1 when out of memory. */
 int fm_scratch_u8(fm_scratch *s, size_t n);
 int fm_scratch_f32(fm_scratch *s, size_t n);
-int fm_scratch_f32b(fm_scratch *s, size_t n);
 int fm_scratch_rows(fm_scratch *s, size_t n);
 
 typedef struct fm_dataset_ops {
@@ -78,8 +75,11 @@ fm_status fm_pp_apply_u8(const fm_dataset *ds, const uint8_t *hwc, int h, int w,
 /* Same for a float CHW image. */
 fm_status fm_pp_apply_f32(const fm_dataset *ds, const float *chw, int h, int w, int c,
                           float *out, fm_scratch *s, const char *what, fm_error *err);
-/* Bilinear resize with half-pixel centres of one channel plane. */
-void fm_resize_bilinear(const float *src, int h, int w, float *dst, int oh, int ow);
+/* Bilinear resize (half-pixel centres) of c float planes h x w to rh x rw,
+ * computing only the oh x ow window at (oy, ox) of the result into dst.
+ * Returns -1 when out of memory. */
+int fm_resize_bilinear(const float *src, int c, int h, int w, int rh, int rw, int oy, int ox,
+                       float *dst, int oh, int ow);
 
 /* ---- image decoding (image_decode.c, png_decode.c, jpeg_decode.c) ---- */
 

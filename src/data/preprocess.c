@@ -149,18 +149,20 @@ static fm_status core_f32(const fm_dataset *ds, const float *chw, int h, int w, 
     fm_status st = plan(ds, h, w, &rh, &rw, &oy, &ox, what, err);
     if (st)
         return st;
-    const float *src = chw;
+    size_t n = (size_t)ds->c * ds->h * ds->w;
     if (rh != h || rw != w) {
-        if (fm_scratch_f32b(s, (size_t)ds->c * rh * rw))
+        /* Resize straight into out (only the cropped window), then
+         * normalise in place. */
+        if (fm_resize_bilinear(chw, ds->c, h, w, rh, rw, oy, ox, out, ds->h, ds->w))
             return fm_error_set(err, FM_ERR_NOMEM, "%s: out of memory resizing", what);
-        for (int c = 0; c < ds->c; c++)
-            fm_resize_bilinear(chw + (size_t)c * h * w, h, w, s->f32b + (size_t)c * rh * rw, rh,
-                               rw);
-        src = s->f32b;
+        size_t plane = (size_t)ds->h * ds->w;
+        for (size_t i = 0; i < n; i++)
+            out[i] = norm(&ds->pp, (int)(i / plane), out[i]);
+        return FM_OK;
     }
     for (int c = 0; c < ds->c; c++)
         for (int y = 0; y < ds->h; y++) {
-            const float *r = src + ((size_t)c * rh + y + oy) * rw + ox;
+            const float *r = chw + ((size_t)c * h + y + oy) * w + ox;
             float *d = out + ((size_t)c * ds->h + y) * ds->w;
             for (int x = 0; x < ds->w; x++)
                 d[x] = norm(&ds->pp, c, r[x]);
@@ -275,14 +277,6 @@ int fm_scratch_f32(fm_scratch *s, size_t n)
     return r;
 }
 
-int fm_scratch_f32b(fm_scratch *s, size_t n)
-{
-    size_t cap = s->f32b_cap * sizeof(float);
-    int r = grow((void **)&s->f32b, &cap, n * sizeof(float));
-    s->f32b_cap = cap / sizeof(float);
-    return r;
-}
-
 int fm_scratch_rows(fm_scratch *s, size_t n)
 {
     size_t cap = s->rows_cap * sizeof(void *);
@@ -295,7 +289,6 @@ void fm_scratch_free(fm_scratch *s)
 {
     free(s->u8);
     free(s->f32);
-    free(s->f32b);
     free(s->rows);
     memset(s, 0, sizeof *s);
 }

@@ -1,10 +1,11 @@
-/* Bilinear resize of one float plane with half-pixel centres (the
- * align_corners=False convention of PyTorch/TF2/OpenCV): output pixel x maps
- * to source coordinate (x + 0.5) * in / out - 0.5, clamped to the image.
- * No antialiasing filter, so strong downscaling aliases (as cv2 INTER_LINEAR).
+/* Bilinear resize with half-pixel centres (the align_corners=False
+ * convention of PyTorch/TF2/OpenCV): resized pixel x maps to source
+ * coordinate (x + 0.5) * in / out - 0.5, clamped to the image. No
+ * antialiasing filter, so strong downscaling aliases (as cv2 INTER_LINEAR).
  * Interpolation is written a + t * (b - a) so a constant image stays exactly
- * constant. */
+ * constant. Only the window that a later centre crop keeps is computed. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "data/dataset_internal.h"
 
@@ -26,21 +27,32 @@ static inline float lerp(float a, float b, float t)
     return a + t * (b - a);
 }
 
-void fm_resize_bilinear(const float *src, int h, int w, float *dst, int oh, int ow)
+int fm_resize_bilinear(const float *src, int c, int h, int w, int rh, int rw, int oy, int ox,
+                       float *dst, int oh, int ow)
 {
+    /* Column taps are the same for every row and channel: tabulate them. */
+    int *x0 = malloc((size_t)ow * 2 * sizeof(int) + (size_t)ow * sizeof(float));
+    if (!x0)
+        return -1;
+    int *x1 = x0 + ow;
+    float *tx = (float *)(x1 + ow);
+    for (int x = 0; x < ow; x++)
+        src_coord(x + ox, w, rw, &x0[x], &x1[x], &tx[x]);
     for (int y = 0; y < oh; y++) {
         int y0, y1;
         float ty;
-        src_coord(y, h, oh, &y0, &y1, &ty);
-        const float *r0 = src + (size_t)y0 * w, *r1 = src + (size_t)y1 * w;
-        float *d = dst + (size_t)y * ow;
-        for (int x = 0; x < ow; x++) {
-            int x0, x1;
-            float tx;
-            src_coord(x, w, ow, &x0, &x1, &tx);
-            float top = lerp(r0[x0], r0[x1], tx);
-            float bot = lerp(r1[x0], r1[x1], tx);
-            d[x] = lerp(top, bot, ty);
+        src_coord(y + oy, h, rh, &y0, &y1, &ty);
+        for (int k = 0; k < c; k++) {
+            const float *plane = src + (size_t)k * h * w;
+            const float *r0 = plane + (size_t)y0 * w, *r1 = plane + (size_t)y1 * w;
+            float *d = dst + ((size_t)k * oh + y) * ow;
+            for (int x = 0; x < ow; x++) {
+                float top = lerp(r0[x0[x]], r0[x1[x]], tx[x]);
+                float bot = lerp(r1[x0[x]], r1[x1[x]], tx[x]);
+                d[x] = lerp(top, bot, ty);
+            }
         }
     }
+    free(x0);
+    return 0;
 }
