@@ -34,6 +34,10 @@ fm_status fm_mac_int_prepare(fm_exec *e, fm_mac *m, fm_error *err)
     m->wbits = a->w.bits;
     m->x_signed = lo < 0.0f;
     m->xmax = m->x_signed ? (1 << (m->xbits - 1)) - 1 : (1 << m->xbits) - 1;
+    /* a signed 8x8 table multiplies -128..127: non-negative activations then
+     * get 7-bit magnitudes too, rather than saturating in the table */
+    if (a->lut && fm_lut_is_signed(a->lut) && !m->x_signed)
+        m->xmax = (1 << (m->xbits - 1)) - 1;
     float range = m->x_signed ? fmaxf(-lo, hi) : hi;
     m->sx = range > 0.0f ? range / (float)m->xmax : 1.0f;
 

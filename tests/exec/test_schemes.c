@@ -144,13 +144,17 @@ static void test_axbxp_exhaustive(void **state)
     const fm_select sels[] = {FM_SEL_STATIC, FM_SEL_DYNAMIC, FM_SEL_ROUND};
     int configs = 0;
     for (int K = 1; K <= 4; K++) {
-        int N = (8 + K - 1) / K; /* blocks of an unsigned 8-bit magnitude */
+        int N = (8 + K - 1) / K;  /* blocks of an unsigned 8-bit magnitude */
+        int Nw = (7 + K - 1) / K; /* weights: sign + 7-bit magnitude */
         for (int Lx = 1; Lx <= N; Lx++)
-            for (int Lw = 1; Lw <= N; Lw++) {
-                if (K == 1 && !(Lx <= 2 || Lx == N) && !(Lw <= 2 || Lw == N))
+            for (int Lw = 1; Lw <= Nw; Lw++) {
+                if (K == 1 && !(Lx <= 2 || Lx == N) && !(Lw <= 2 || Lw == Nw))
                     continue; /* K=1 has 64 (Lx, Lw): keep the edges */
                 for (int s = 0; s < 3; s++)
                     for (int pk = 0; pk < 4; pk++) {
+                        /* the sanitizer run takes every 4th configuration */
+                        if ((K * 131 + Lx * 17 + Lw * 7 + s * 3 + pk) % fm_test_samples(1, 4) != 0)
+                            continue;
                         fm_layer_arith a;
                         fm_layer_arith_fxp(&a, 8, 8);
                         a.x.K = a.w.K = K;
@@ -222,6 +226,14 @@ static int64_t ref_lut(const fm_layer_arith *a, void *ctx, int xs, int32_t x, in
     return (x < 0) != (w < 0) ? -p : p;
 }
 
+static int64_t ref_mul(const fm_layer_arith *a, void *ctx, int xs, int32_t x, int32_t w)
+{
+    (void)a;
+    (void)ctx;
+    (void)xs;
+    return (int64_t)x * w;
+}
+
 static void test_lut_exhaustive(void **state)
 {
     (void)state;
@@ -236,13 +248,19 @@ static void test_lut_exhaustive(void **state)
         fm_layer_arith_fxp(&a, 8, 8);
         a.lut = l;
         for (int xs = 0; xs < 2; xs++) {
+            /* a signed table takes 7-bit activation magnitudes, so the
+             * unsigned 0..255 net does not pin its scale to 1: skip it */
+            if (sg && !xs)
+                continue;
             check_pairs(&nets[xs], &a, fm_cpu_best_isa(), ref_lut, l);
-            /* an exact table equals plain FxP8 */
-            fm_layer_arith f;
-            fm_layer_arith_fxp(&f, 8, 8);
-            check_pairs(&nets[xs], &f, fm_cpu_best_isa(), ref_lut, l);
         }
         fm_lut_free(l);
+    }
+    /* the plain FxP8 path is the exact product */
+    for (int xs = 0; xs < 2; xs++) {
+        fm_layer_arith f;
+        fm_layer_arith_fxp(&f, 8, 8);
+        check_pairs(&nets[xs], &f, fm_cpu_best_isa(), ref_mul, NULL);
     }
     pair_net_free(&nets[0]);
     pair_net_free(&nets[1]);
