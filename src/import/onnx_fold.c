@@ -15,6 +15,10 @@
 #include "graph/passes.h"
 #include "import/onnx_internal.h"
 
+/* Largest folded constant (elements): far above any shape subgraph, enough
+ * to fold transposes of real weight tensors. */
+#define OX_FOLD_MAX ((int64_t)1 << 26)
+
 static int64_t numel(const ox_value *v) { return fm_shape_numel(v->ndim, v->shape); }
 
 static double get_f(const ox_value *v, int64_t i)
@@ -50,10 +54,15 @@ static ox_value *new_out(ox_ctx *c, const ox_node *n, int j, fm_dtype dt, int nd
         ox_node_error(c, n, FM_ERR_UNSUPPORTED, "result has %d dims (at most %d)", ndim, FM_MAX_DIMS);
         return NULL;
     }
-    int64_t ne = fm_shape_numel(ndim, shape);
-    if (ne < 0 || ne > ((int64_t)1 << 28)) {
-        ox_node_error(c, n, FM_ERR_UNSUPPORTED, "constant result of %lld elements", (long long)ne);
-        return NULL;
+    int64_t ne = 1;
+    for (int i = 0; i < ndim; i++) {
+        /* checked per dim so that a corrupt shape cannot overflow */
+        if (shape[i] < 0 || (shape[i] > 0 && ne > OX_FOLD_MAX / shape[i])) {
+            ox_node_error(c, n, FM_ERR_UNSUPPORTED, "constant result dim %d = %lld is negative or too large",
+                          i, (long long)shape[i]);
+            return NULL;
+        }
+        ne *= shape[i];
     }
     ox_value *v = ox_add_value(c, n->p->output[j]);
     void *data = calloc((size_t)(ne ? ne : 1), 8);
@@ -114,49 +123,45 @@ static fm_status fold_constant(ox_ctx *c, const ox_node *n)
     const Onnx__AttributeProto *a;
     ox_value *v;
     if ((a = ox_attr(n, "value")) && a->t) {
-        if ((size_t)0 >= n->p->n_output || !n->p->output[0])
+        if (n->p->n_output < 1 || !n->p->output[0] || !n->p->output[0][0])
             return ox_node_error(c, n, FM_ERR_FORMAT, "has no output");
         v = ox_add_value(c, n->p->output[0]);
         if (!v)
             return fm_error_set(c->err, FM_ERR_NOMEM, "%s: out of memory", c->path);
-        fm_status st = ox_tensor_decode(c, a->t, n->p->output[0], v);
-        if (st != FM_OK)
-            return fm_error_prefix(c->err, "node '%s' (Constant)", n->name);
-        return FM_OK;
+        return ox_tensor_decode(c, n, a->t, "value", v);
     }
-    int64_t one = 1;
     if ((a = ox_attr(n, "value_float"))) {
         if (!(v = new_out(c, n, 0, FM_F32, 0, NULL)))
-            return c->err ? c->err->code : FM_ERR_NOMEM;
+            return c->err->code;
         put(v, 0, a->f, 0);
     } else if ((a = ox_attr(n, "value_int"))) {
         if (!(v = new_out(c, n, 0, FM_I64, 0, NULL)))
-            return c->err ? c->err->code : FM_ERR_NOMEM;
+            return c->err->code;
         put(v, 0, 0, a->i);
     } else if ((a = ox_attr(n, "value_floats"))) {
         int64_t len = (int64_t)a->n_floats;
         if (!(v = new_out(c, n, 0, FM_F32, 1, &len)))
-            return c->err ? c->err->code : FM_ERR_NOMEM;
+            return c->err->code;
         for (int64_t i = 0; i < len; i++)
             put(v, i, a->floats[i], 0);
     } else if ((a = ox_attr(n, "value_ints"))) {
         int64_t len = (int64_t)a->n_ints;
         if (!(v = new_out(c, n, 0, FM_I64, 1, &len)))
-            return c->err ? c->err->code : FM_ERR_NOMEM;
+            return c->err->code;
         for (int64_t i = 0; i < len; i++)
             put(v, i, 0, a->ints[i]);
     } else {
-        (void)one;
         return ox_node_error(c, n, FM_ERR_UNSUPPORTED,
                              "attribute 'value' is missing or of an unsupported kind (sparse/string)");
     }
     return FM_OK;
 }
 
-#define OUT_OR_FAIL(v, expr)                                      \
-    do {                                                          \
-        if (!((v) = (expr)))                                      \
-            return c->err ? c->err->code : FM_ERR_NOMEM;          \
+/* new_out has recorded the error; pass its code on */
+#define OUT_OR_FAIL(v, expr)                 \
+    do {                                     \
+        if (!((v) = (expr)))                 \
+            return c->err->code;             \
     } while (0)
 
 static fm_status fold_constant_of_shape(ox_ctx *c, const ox_node *n, ox_value **in)
@@ -171,9 +176,9 @@ static fm_status fold_constant_of_shape(ox_ctx *c, const ox_node *n, ox_value **
     fill.data = &zero;
     const Onnx__AttributeProto *a = ox_attr(n, "value");
     if (a && a->t) {
-        st = ox_tensor_decode(c, a->t, "value", &fill);
+        st = ox_tensor_decode(c, n, a->t, "value", &fill);
         if (st != FM_OK)
-            return fm_error_prefix(c->err, "node '%s' (ConstantOfShape)", n->name);
+            return st;
         if (numel(&fill) != 1) {
             free(fill.data);
             return ox_node_error(c, n, FM_ERR_FORMAT, "attribute 'value' must hold one element");
@@ -374,9 +379,10 @@ static fm_status fold_slice(ox_ctx *c, const ox_node *n, ox_value **in)
     if (st != FM_OK)
         return st;
     for (int d = 0; d < x->ndim; d++) {
-        int64_t len = sp[d] > 0 ? (en[d] - st_[d] + sp[d] - 1) / sp[d]
-                                : (st_[d] - en[d] - sp[d] - 1) / -sp[d];
-        shape[d] = len > 0 ? len : 0;
+        /* ox_slice_params keeps |step| <= dim, so nothing overflows */
+        int64_t len = sp[d] > 0 ? (en[d] > st_[d] ? 1 + (en[d] - st_[d] - 1) / sp[d] : 0)
+                                : (st_[d] > en[d] ? 1 + (st_[d] - en[d] - 1) / -sp[d] : 0);
+        shape[d] = len;
     }
     ox_value *o;
     OUT_OR_FAIL(o, new_out(c, n, 0, x->dtype, x->ndim, shape));

@@ -59,8 +59,9 @@ fm_status ox_attr_string(ox_ctx *c, const ox_node *n, const char *name, const ch
 
 /* --- tensors (onnx_tensor.c) --- */
 /* Decodes an initializer / Constant value into v (dtype, shape, owned data).
- * what names the tensor in messages. */
-fm_status ox_tensor_decode(ox_ctx *c, const Onnx__TensorProto *t, const char *what, ox_value *v);
+ * what names the tensor in messages, n (may be NULL) the node holding it. */
+fm_status ox_tensor_decode(ox_ctx *c, const ox_node *n, const Onnx__TensorProto *t, const char *what,
+                           ox_value *v);
 
 /* --- value table (onnx_load.c) --- */
 ox_value *ox_find(ox_ctx *c, const char *name);

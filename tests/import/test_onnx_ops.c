@@ -876,6 +876,26 @@ static void test_foreign_domain_and_wrong_attr_type(void **s)
     load_fails(b, FM_ERR_FORMAT, "node 'fl' (Flatten)", "'axis'", NULL);
 }
 
+static void test_null_error_pointer(void **s)
+{
+    (void)s;
+    /* callers may pass no fm_error: the status must still be right */
+    tb *b = tb_new(13);
+    tb_input(b, "x", 4, IN4);
+    tb_const_ints(b, "huge", 2, (int64_t[]){1 << 30, 1 << 30});
+    tb_node(b, "ConstantOfShape", "cos", "huge", "z");
+    tb_node(b, "Add", "add", "x,z", "y");
+    tb_output(b, "y");
+    size_t len;
+    uint8_t *buf = tb_pack(b, &len);
+    fm_graph *g = (fm_graph *)0x1;
+    assert_int_equal(fm_onnx_load_buffer(buf, len, "t.onnx", &g, NULL), FM_ERR_UNSUPPORTED);
+    assert_null(g);
+    free(buf);
+    tb_free(b);
+    assert_int_equal(fm_onnx_load("/nonexistent.onnx", &g, NULL), FM_ERR_IO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -910,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_shape_errors_name_node),
         cmocka_unit_test(test_non_float_input_and_symbolic_dims),
         cmocka_unit_test(test_foreign_domain_and_wrong_attr_type),
+        cmocka_unit_test(test_null_error_pointer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
