@@ -198,7 +198,14 @@ static fm_status sort_nodes(ox_ctx *c, const Onnx__GraphProto *gp, ox_node *node
                             produced_later = !done[k];
                             break;
                         }
-                if (!found)
+                int graph_input = 0;
+                for (size_t k = 0; k < gp->n_input && !found; k++)
+                    graph_input |= gp->input[k] && gp->input[k]->name &&
+                                   strcmp(gp->input[k]->name, in) == 0;
+                if (graph_input)
+                    st = ox_node_error(c, &nodes[i], FM_ERR_UNSUPPORTED,
+                                       "reads '%s', a second graph input (one input is supported)", in);
+                else if (!found)
                     st = ox_node_error(c, &nodes[i], FM_ERR_FORMAT,
                                        "input '%s' is not an initializer, graph input or node output",
                                        in);

@@ -812,6 +812,17 @@ static void test_dangling_reference(void **s)
     load_fails(b, FM_ERR_FORMAT, "cycle", NULL);
 }
 
+static void test_second_graph_input_unsupported(void **s)
+{
+    (void)s;
+    tb *b = tb_new(13);
+    tb_input(b, "x", 4, IN4);
+    tb_input(b, "x2", 4, IN4);
+    tb_node(b, "Add", "two_in", "x,x2", "y");
+    tb_output(b, "y");
+    load_fails(b, FM_ERR_UNSUPPORTED, "node 'two_in' (Add)", "'x2'", "second graph input", NULL);
+}
+
 static void test_shape_errors_name_node(void **s)
 {
     (void)s;
@@ -928,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_bad_tensor_data),
         cmocka_unit_test(test_dangling_reference),
         cmocka_unit_test(test_shape_errors_name_node),
+        cmocka_unit_test(test_second_graph_input_unsupported),
         cmocka_unit_test(test_non_float_input_and_symbolic_dims),
         cmocka_unit_test(test_foreign_domain_and_wrong_attr_type),
         cmocka_unit_test(test_null_error_pointer),
