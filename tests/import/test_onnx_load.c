@@ -88,7 +88,7 @@ static void check_resnet(const char *rel, int want_convs, int64_t want_macs)
 static void test_resnet20(void **s)
 {
     (void)s;
-    /* 40.55 M is the published count for ResNet-20 on CIFAR-10 */
+    /* 40.55 M MACs is the commonly cited count for CIFAR ResNet-20 */
     check_resnet("models/resnet20.onnx", 19, 40550000);
 }
 
