@@ -66,7 +66,8 @@ int fm_preprocess_preset(const char *name, fm_preprocess *p);
  *                            (names ending .png/.jpg/.jpeg, any case, are
  *                            listed);
  *   IMAGES-idx3-ubyte[.gz]   IDX images; the labels file is found by
- *                            replacing "images-idx3" with "labels-idx1";
+ *                            replacing "images-idx3" with "labels-idx1"
+ *                            (also "images.idx3" -> "labels.idx1");
  *   PREFIX                   IDX pair PREFIX-images-idx3-ubyte[.gz] and
  *                            PREFIX-labels-idx1-ubyte[.gz], e.g.
  *                            "/usr/share/datasets/fashion-mnist/train" or
