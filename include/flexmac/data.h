@@ -66,14 +66,17 @@ int fm_preprocess_preset(const char *name, fm_preprocess *p);
  *                            (names ending .png/.jpg/.jpeg, any case, are
  *                            listed);
  *   IMAGES-idx3-ubyte[.gz]   IDX images; the labels file is found by
- *                            replacing "images-idx3" with "labels-idx1";
+ *                            replacing "images-idx3" with "labels-idx1"
+ *                            (also "images.idx3" -> "labels.idx1");
  *   PREFIX                   IDX pair PREFIX-images-idx3-ubyte[.gz] and
  *                            PREFIX-labels-idx1-ubyte[.gz], e.g.
  *                            "/usr/share/datasets/fashion-mnist/train" or
  *                            ".../fashion-mnist/t10k";
  *   idx:IMAGES,LABELS        explicit IDX pair;
  *   LIST.txt                 lines "FILE, LABEL" relative to the list's folder
- *                            (blank lines and lines starting '#' skipped);
+ *                            (any other existing file is read as a list;
+ *                            blank lines and lines starting '#' skipped;
+ *                            every listed file must exist at open);
  *                            num_classes = lines of classes.txt or
  *                            synset_words.txt next to the list if present,
  *                            else max label + 1;
@@ -81,7 +84,10 @@ int fm_preprocess_preset(const char *name, fm_preprocess *p);
  *                            dtype '<f4' or '|u1', C order; labels (N,) of
  *                            '<i8', '<i4' or '|u1'. Without Y.npy labels
  *                            read as -1 and num_classes is 0.
- * IDX files are gzip or plain (zlib reads both). IDX and label arrays are
+ * A folder holding IDX files (t10k-images-idx3-ubyte*) is refused with a
+ * hint to name the split prefix. PNG: 16-bit keeps the high byte, palette
+ * and low bit depths expand to 8 bit. Float .npy values go through the
+ * formula as "pixel" unchanged. IDX files are gzip or plain (zlib reads both). IDX and label arrays are
  * held in memory (IDX sets are small); image files and .npy images are read
  * per sample. num_classes for IDX and npy is max label + 1.
  * p may be NULL (= "raw"). */

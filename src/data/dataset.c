@@ -36,10 +36,17 @@ static int split_pair(const char *s, char **a, char **b)
     return 1;
 }
 
-/* IMAGES path -> LABELS path by replacing "images-idx3" with "labels-idx1". */
+/* IMAGES path -> LABELS path by replacing "images-idx3" with "labels-idx1"
+ * (or the "images.idx3" / "labels.idx1" spelling some copies of MNIST use). */
+static const char *idx_images_tag(const char *s)
+{
+    const char *at = strstr(s, "images-idx3");
+    return at ? at : strstr(s, "images.idx3");
+}
+
 static char *idx_labels_path(const char *images)
 {
-    const char *at = strstr(images, "images-idx3");
+    const char *at = idx_images_tag(images);
     if (!at)
         return NULL;
     size_t pre = (size_t)(at - images);
@@ -47,7 +54,9 @@ static char *idx_labels_path(const char *images)
     if (!out)
         return NULL;
     memcpy(out, images, pre);
-    memcpy(out + pre, "labels-idx1", 11);
+    memcpy(out + pre, "labels", 6);
+    out[pre + 6] = at[6]; /* '-' or '.' */
+    memcpy(out + pre + 7, "idx1", 4);
     strcpy(out + pre + 11, at + 11);
     return out;
 }
@@ -109,7 +118,7 @@ static fm_status dispatch(fm_dataset *ds, const char *spec, fm_error *err)
                                 spec, spec, spec);
         return fm_folder_open(ds, spec, err);
     }
-    if (strstr(spec, "images-idx3") && exists(spec))
+    if (idx_images_tag(spec) && exists(spec))
         return open_idx_images(ds, spec, err);
     if (!exists(spec) && idx_prefix(spec, buf, sizeof buf))
         return open_idx_images(ds, buf, err);

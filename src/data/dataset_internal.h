@@ -26,6 +26,8 @@ typedef struct fm_scratch {
     size_t f32_cap;
     void **rows;      /* row pointers for libpng */
     size_t rows_cap;
+    void *taps;       /* resize column taps */
+    size_t taps_cap;  /* bytes */
 } fm_scratch;
 
 void fm_scratch_free(fm_scratch *s);
@@ -33,6 +35,7 @@ void fm_scratch_free(fm_scratch *s);
 int fm_scratch_u8(fm_scratch *s, size_t n);
 int fm_scratch_f32(fm_scratch *s, size_t n);
 int fm_scratch_rows(fm_scratch *s, size_t n);
+int fm_scratch_taps(fm_scratch *s, size_t bytes);
 
 typedef struct fm_dataset_ops {
     const char *kind;
@@ -77,9 +80,9 @@ fm_status fm_pp_apply_f32(const fm_dataset *ds, const float *chw, int h, int w, 
                           float *out, fm_scratch *s, const char *what, fm_error *err);
 /* Bilinear resize (half-pixel centres) of c float planes h x w to rh x rw,
  * computing only the oh x ow window at (oy, ox) of the result into dst.
- * Returns -1 when out of memory. */
+ * s (may be NULL) holds the column taps. Returns -1 when out of memory. */
 int fm_resize_bilinear(const float *src, int c, int h, int w, int rh, int rw, int oy, int ox,
-                       float *dst, int oh, int ow);
+                       float *dst, int oh, int ow, fm_scratch *s);
 
 /* ---- image decoding (image_decode.c, png_decode.c, jpeg_decode.c) ---- */
 

@@ -49,7 +49,9 @@ fm_status fm_pp_check(const fm_preprocess *p, fm_error *err)
         return fm_error_set(err, FM_ERR_INVALID,
                             "preprocess: resize %d / crop %dx%d out of range 0..65535",
                             p->resize, p->crop_h, p->crop_w);
-    int nc = p->channels ? p->channels : 3;
+    /* Channels beyond the first are checked in fm_pp_init, once the native
+     * channel count is known. */
+    int nc = p->channels ? p->channels : 1;
     for (int c = 0; c < nc; c++)
         if (p->std[c] == 0.0f)
             return fm_error_set(err, FM_ERR_INVALID,
@@ -103,6 +105,10 @@ fm_status fm_pp_init(fm_dataset *ds, int native_h, int native_w, int native_c,
         return st;
     ds->c = ds->pp.channels ? ds->pp.channels : native_c;
     for (int c = 0; c < ds->c; c++)
+        if (ds->pp.std[c] == 0.0f)
+            return fm_error_set(err, FM_ERR_INVALID,
+                                "preprocess: std[%d] is 0 (use a preset or set std)", c);
+    for (int c = 0; c < ds->c; c++)
         for (int v = 0; v < 256; v++)
             ds->lut[c][v] = ((float)v * ds->pp.scale - ds->pp.mean[c]) / ds->pp.std[c];
     return FM_OK;
@@ -153,7 +159,7 @@ static fm_status core_f32(const fm_dataset *ds, const float *chw, int h, int w, 
     if (rh != h || rw != w) {
         /* Resize straight into out (only the cropped window), then
          * normalise in place. */
-        if (fm_resize_bilinear(chw, ds->c, h, w, rh, rw, oy, ox, out, ds->h, ds->w))
+        if (fm_resize_bilinear(chw, ds->c, h, w, rh, rw, oy, ox, out, ds->h, ds->w, s))
             return fm_error_set(err, FM_ERR_NOMEM, "%s: out of memory resizing", what);
         size_t plane = (size_t)ds->h * ds->w;
         for (size_t i = 0; i < n; i++)
@@ -277,6 +283,11 @@ int fm_scratch_f32(fm_scratch *s, size_t n)
     return r;
 }
 
+int fm_scratch_taps(fm_scratch *s, size_t n)
+{
+    return grow(&s->taps, &s->taps_cap, n);
+}
+
 int fm_scratch_rows(fm_scratch *s, size_t n)
 {
     size_t cap = s->rows_cap * sizeof(void *);
@@ -290,5 +301,6 @@ void fm_scratch_free(fm_scratch *s)
     free(s->u8);
     free(s->f32);
     free(s->rows);
+    free(s->taps);
     memset(s, 0, sizeof *s);
 }

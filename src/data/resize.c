@@ -28,10 +28,11 @@ static inline float lerp(float a, float b, float t)
 }
 
 int fm_resize_bilinear(const float *src, int c, int h, int w, int rh, int rw, int oy, int ox,
-                       float *dst, int oh, int ow)
+                       float *dst, int oh, int ow, fm_scratch *s)
 {
     /* Column taps are the same for every row and channel: tabulate them. */
-    int *x0 = malloc((size_t)ow * 2 * sizeof(int) + (size_t)ow * sizeof(float));
+    size_t bytes = (size_t)ow * 2 * sizeof(int) + (size_t)ow * sizeof(float);
+    int *x0 = s ? (fm_scratch_taps(s, bytes) ? NULL : s->taps) : malloc(bytes);
     if (!x0)
         return -1;
     int *x1 = x0 + ow;
@@ -53,6 +54,7 @@ int fm_resize_bilinear(const float *src, int c, int h, int w, int rh, int rw, in
             }
         }
     }
-    free(x0);
+    if (!s)
+        free(x0);
     return 0;
 }

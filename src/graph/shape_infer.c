@@ -11,6 +11,10 @@
 
 #include "graph/passes.h"
 
+/* Bounds every dim and pad so that shape arithmetic stays far from int64
+ * overflow whatever a (possibly corrupt) model file says. */
+#define FM_DIM_LIMIT ((int64_t)1 << 31)
+
 static fm_status shape_error(const fm_node *n, fm_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -263,8 +267,9 @@ static fm_status infer_pad(fm_graph *g, fm_node *n, fm_error *err)
     const fm_tensor *x = &g->tensors[n->in[0]];
     int64_t s[FM_MAX_DIMS];
     for (int i = 0; i < x->ndim; i++) {
-        if (n->a.pad.begin[i] < 0 || n->a.pad.end[i] < 0)
-            return shape_error(n, err, "negative padding on axis %d", i);
+        if (n->a.pad.begin[i] < 0 || n->a.pad.end[i] < 0 || n->a.pad.begin[i] > FM_DIM_LIMIT ||
+            n->a.pad.end[i] > FM_DIM_LIMIT)
+            return shape_error(n, err, "padding on axis %d is negative or huge", i);
         s[i] = x->shape[i] + n->a.pad.begin[i] + n->a.pad.end[i];
     }
     set_shape(&g->tensors[n->out[0]], x->ndim, s);
@@ -287,7 +292,11 @@ static fm_status infer_slice(fm_graph *g, fm_node *n, fm_error *err)
                    : (st < 0 || st > d - 1 || en < -1 || en > d - 1))
             return shape_error(n, err, "start %lld / end %lld outside dim %lld on axis %d",
                                (long long)st, (long long)en, (long long)d, i);
-        int64_t len = sp > 0 ? (en - st + sp - 1) / sp : (st - en + (-sp) - 1) / (-sp);
+        if (sp == INT64_MIN)
+            return shape_error(n, err, "step out of range on axis %d", i);
+        /* written so that no huge step can overflow */
+        int64_t len = sp > 0 ? (en > st ? 1 + (en - st - 1) / sp : 0)
+                             : (st > en ? 1 + (st - en - 1) / -sp : 0);
         if (len < 1)
             return shape_error(n, err, "empty slice on axis %d", i);
         s[i] = len;

@@ -59,8 +59,9 @@ fm_status ox_attr_string(ox_ctx *c, const ox_node *n, const char *name, const ch
 
 /* --- tensors (onnx_tensor.c) --- */
 /* Decodes an initializer / Constant value into v (dtype, shape, owned data).
- * what names the tensor in messages. */
-fm_status ox_tensor_decode(ox_ctx *c, const Onnx__TensorProto *t, const char *what, ox_value *v);
+ * what names the tensor in messages, n (may be NULL) the node holding it. */
+fm_status ox_tensor_decode(ox_ctx *c, const ox_node *n, const Onnx__TensorProto *t, const char *what,
+                           ox_value *v);
 
 /* --- value table (onnx_load.c) --- */
 ox_value *ox_find(ox_ctx *c, const char *name);
@@ -94,6 +95,35 @@ fm_status ox_squeeze_shape(ox_ctx *c, const ox_node *n, int rank, const int64_t 
 /* Reshape's target for an input of shape in[rank], 0 and -1 resolved. */
 fm_status ox_reshape_target(ox_ctx *c, const ox_node *n, int rank, const int64_t *in, int *nd,
                             int64_t *out);
+
+/* --- constant folding helpers (onnx_fold_util.c) --- */
+int64_t ox_numel(const ox_value *v);
+double ox_get_f(const ox_value *v, int64_t i);   /* element i as double */
+int64_t ox_get_i(const ox_value *v, int64_t i);  /* element i as int64 (saturating) */
+void ox_put(ox_value *v, int64_t i, double f, int64_t q); /* f or q by v's dtype */
+void ox_copy_el(ox_value *d, int64_t di, const ox_value *s, int64_t si);
+/* Registers output j of n as a constant with a zeroed buffer, or NULL with
+ * the error recorded. */
+ox_value *ox_fold_out(ox_ctx *c, const ox_node *n, int j, fm_dtype dt, int ndim,
+                      const int64_t *shape);
+/* new_out-style failure: the error is already recorded in c->err. */
+#define OX_OUT_OR_FAIL(v, expr)      \
+    do {                             \
+        if (!((v) = (expr)))         \
+            return c->err->code;     \
+    } while (0)
+
+/* --- layout/shape operators on constants (onnx_fold_layout.c) --- */
+fm_status ox_fold_constant_of_shape(ox_ctx *c, const ox_node *n, ox_value **in);
+fm_status ox_fold_shape(ox_ctx *c, const ox_node *n, ox_value **in);
+fm_status ox_fold_gather(ox_ctx *c, const ox_node *n, ox_value **in);
+/* Copy of x with another shape of equal element count (Reshape & co). */
+fm_status ox_emit_reshaped(ox_ctx *c, const ox_node *n, const ox_value *x, int nd,
+                           const int64_t *shape);
+fm_status ox_fold_concat(ox_ctx *c, const ox_node *n, ox_value **in, int nin);
+fm_status ox_fold_transpose(ox_ctx *c, const ox_node *n, ox_value **in);
+fm_status ox_fold_slice(ox_ctx *c, const ox_node *n, ox_value **in);
+fm_status ox_fold_range(ox_ctx *c, const ox_node *n, ox_value **in);
 
 /* --- constant folding (onnx_fold.c) --- */
 /* Evaluates n when it is a foldable op and all its inputs are constants

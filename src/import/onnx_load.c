@@ -198,7 +198,14 @@ static fm_status sort_nodes(ox_ctx *c, const Onnx__GraphProto *gp, ox_node *node
                             produced_later = !done[k];
                             break;
                         }
-                if (!found)
+                int graph_input = 0;
+                for (size_t k = 0; k < gp->n_input && !found; k++)
+                    graph_input |= gp->input[k] && gp->input[k]->name &&
+                                   strcmp(gp->input[k]->name, in) == 0;
+                if (graph_input)
+                    st = ox_node_error(c, &nodes[i], FM_ERR_UNSUPPORTED,
+                                       "reads '%s', a second graph input (one input is supported)", in);
+                else if (!found)
                     st = ox_node_error(c, &nodes[i], FM_ERR_FORMAT,
                                        "input '%s' is not an initializer, graph input or node output",
                                        in);
@@ -250,7 +257,7 @@ static fm_status add_graph_input(ox_ctx *c, const Onnx__GraphProto *gp)
         int known = d && d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
         if (i == 0) {
             shape[0] = 1; /* the batch: executors run any batch size */
-        } else if (!known || d->dim_value < 1) {
+        } else if (!known || d->dim_value < 1 || d->dim_value > (1 << 20)) {
             return fm_error_set(c->err, FM_ERR_UNSUPPORTED,
                                 "%s: graph input '%s': dim %zu is not a fixed positive size", c->path,
                                 in->name, i);
@@ -258,6 +265,12 @@ static fm_status add_graph_input(ox_ctx *c, const Onnx__GraphProto *gp)
             shape[i] = d->dim_value;
         }
     }
+    int64_t total = 1;
+    for (size_t i = 0; i < nd && total <= ((int64_t)1 << 31); i++)
+        total *= shape[i]; /* each dim <= 2^20: stops before overflowing */
+    if (total > ((int64_t)1 << 31))
+        return fm_error_set(c->err, FM_ERR_UNSUPPORTED, "%s: graph input '%s' is too large", c->path,
+                            in->name);
     ox_value *v = ox_add_value(c, in->name);
     int t = v ? fm_graph_add_tensor(c->g, in->name, FM_F32, (int)nd, shape, NULL) : -1;
     if (t < 0)
@@ -310,7 +323,7 @@ static fm_status import_graph(ox_ctx *c, const Onnx__ModelProto *m)
         ox_value *v = ox_add_value(c, t->name);
         if (!v)
             return fm_error_set(c->err, FM_ERR_NOMEM, "%s: out of memory", c->path);
-        if ((st = ox_tensor_decode(c, t, t->name, v)) != FM_OK)
+        if ((st = ox_tensor_decode(c, NULL, t, t->name, v)) != FM_OK)
             return st;
     }
     if (gp->n_sparse_initializer)
@@ -403,6 +416,9 @@ fm_status fm_onnx_load_buffer(const void *buf, size_t len, const char *name, fm_
                               fm_error *err)
 {
     *out = NULL;
+    fm_error local;
+    if (!err) /* internals read err->code back: give them somewhere to write */
+        err = &local;
     if (!name)
         name = "<buffer>";
     if (!buf || len == 0)

@@ -87,7 +87,7 @@ fm_status ox_reshape_target(ox_ctx *c, const ox_node *n, int rank, const int64_t
             if (minus >= 0)
                 return ox_node_error(c, n, FM_ERR_SHAPE, "shape has two -1 entries");
             minus = i;
-        } else if (out[i] < 0) {
+        } else if (out[i] < 0 || out[i] > ((int64_t)1 << 31) || (out[i] && known > ((int64_t)1 << 40) / out[i])) {
             return ox_node_error(c, n, FM_ERR_SHAPE, "shape[%d] = %lld", i, (long long)out[i]);
         } else {
             known *= out[i];
@@ -157,6 +157,12 @@ fm_status ox_slice_params(ox_ctx *c, const ox_node *n, int rank, const int64_t *
             start[a] = clamp(s0, 0, d - 1);
             end[a] = clamp(e0, -1, d - 1);
         }
+        /* a step longer than the axis selects one element, as a step of
+         * the axis length does; clamping keeps later arithmetic small */
+        if (p > d)
+            p = d > 0 ? d : 1;
+        if (p < -d)
+            p = d > 0 ? -d : -1;
         step[a] = p;
     }
     return FM_OK;

@@ -5,6 +5,8 @@
  * all narrow integer types, int64_data, double_data, uint64_data). The
  * importer only computes in two types: float32 for weights and int64 for
  * shape arithmetic, so every type is widened/narrowed to one of them here. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,28 +84,40 @@ static int64_t raw_i(const uint8_t *p, const type_info *ti, int64_t i)
     }
 }
 
-fm_status ox_tensor_decode(ox_ctx *c, const Onnx__TensorProto *t, const char *what, ox_value *v)
+/* "PATH: [node 'N' (Op): ]tensor 'what': message" */
+static fm_status terr(ox_ctx *c, const ox_node *n, const char *what, fm_status code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static fm_status terr(ox_ctx *c, const ox_node *n, const char *what, fm_status code, const char *fmt, ...)
+{
+    char msg[FM_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n)
+        return ox_node_error(c, n, code, "tensor '%s': %s", what, msg);
+    return fm_error_set(c->err, code, "%s: tensor '%s': %s", c->path, what, msg);
+}
+
+fm_status ox_tensor_decode(ox_ctx *c, const ox_node *n, const Onnx__TensorProto *t, const char *what,
+                           ox_value *v)
 {
     if ((t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) ||
         t->n_external_data > 0)
-        return fm_error_set(c->err, FM_ERR_UNSUPPORTED,
-                            "%s: tensor '%s': external data is not supported", c->path, what);
+        return terr(c, n, what, FM_ERR_UNSUPPORTED, "external data is not supported");
     if (t->segment)
-        return fm_error_set(c->err, FM_ERR_UNSUPPORTED, "%s: tensor '%s': segmented tensors are not supported",
-                            c->path, what);
+        return terr(c, n, what, FM_ERR_UNSUPPORTED, "segmented tensors are not supported");
     const type_info *ti = find_type(t->data_type);
     if (!ti)
-        return fm_error_set(c->err, FM_ERR_UNSUPPORTED,
-                            "%s: tensor '%s': data type %d is not supported", c->path, what,
+        return terr(c, n, what, FM_ERR_UNSUPPORTED, "data type %d is not supported",
                             (int)t->data_type);
     if (t->n_dims > FM_MAX_DIMS)
-        return fm_error_set(c->err, FM_ERR_UNSUPPORTED, "%s: tensor '%s': %zu dims (at most %d)",
-                            c->path, what, t->n_dims, FM_MAX_DIMS);
+        return terr(c, n, what, FM_ERR_UNSUPPORTED, "%zu dims (at most %d)", t->n_dims, FM_MAX_DIMS);
     int64_t numel = 1;
     for (size_t i = 0; i < t->n_dims; i++) {
         if (t->dims[i] < 0 || (t->dims[i] > 0 && numel > OX_MAX_ELEMS / t->dims[i]))
-            return fm_error_set(c->err, FM_ERR_FORMAT, "%s: tensor '%s': bad dim %lld", c->path,
-                                what, (long long)t->dims[i]);
+            return terr(c, n, what, FM_ERR_FORMAT, "bad dim %lld", (long long)t->dims[i]);
         numel *= t->dims[i];
         v->shape[i] = t->dims[i];
     }
@@ -117,8 +131,7 @@ fm_status ox_tensor_decode(ox_ctx *c, const Onnx__TensorProto *t, const char *wh
     if (t->has_raw_data) {
         field = "raw_data";
         if (t->raw_data.len % ti->size)
-            return fm_error_set(c->err, FM_ERR_FORMAT, "%s: tensor '%s': raw_data length %zu is not a multiple of %zu",
-                                c->path, what, t->raw_data.len, ti->size);
+            return terr(c, n, what, FM_ERR_FORMAT, "raw_data length %zu is not a multiple of %zu", t->raw_data.len, ti->size);
         have = t->raw_data.len / ti->size;
     } else {
         switch (t->data_type) {
@@ -131,8 +144,7 @@ fm_status ox_tensor_decode(ox_ctx *c, const Onnx__TensorProto *t, const char *wh
         }
     }
     if ((int64_t)have != numel)
-        return fm_error_set(c->err, FM_ERR_FORMAT, "%s: tensor '%s': %s holds %zu values, dims need %lld",
-                            c->path, what, field, have, (long long)numel);
+        return terr(c, n, what, FM_ERR_FORMAT, "%s holds %zu values, dims need %lld", field, have, (long long)numel);
 
     void *data = malloc((size_t)(numel ? numel : 1) * 8);
     if (!data)

@@ -53,6 +53,9 @@ static inline void fx_be32(uint8_t *b, uint32_t v)
 /* Writes bytes to path, gzip-compressed when gz is nonzero. */
 static inline int fx_write(const char *path, const void *data, size_t len, int gz)
 {
+    /* Unlink first: rewriting with O_TRUNC makes ext4 flush on close
+     * (auto_da_alloc), which costs milliseconds per file. */
+    unlink(path);
     if (gz) {
         gzFile f = gzopen(path, "wb");
         if (!f)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jpeglib.h>
 
@@ -19,6 +20,7 @@ static inline int fx_write_png(const char *path, int w, int h, int color_type, i
                                const png_color *palette, int n_palette, const uint8_t *trns,
                                int n_trns)
 {
+    unlink(path); /* no O_TRUNC rewrite: see fx_write */
     FILE *f = fopen(path, "wb");
     if (!f)
         return -1;
@@ -59,6 +61,7 @@ static inline int fx_write_png8(const char *path, int w, int h, int c, const uin
 static inline int fx_write_jpeg(const char *path, int w, int h, int c, const uint8_t *px,
                                 int quality)
 {
+    unlink(path); /* no O_TRUNC rewrite: see fx_write */
     FILE *f = fopen(path, "wb");
     if (!f)
         return -1;

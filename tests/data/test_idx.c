@@ -87,6 +87,13 @@ static void test_roundtrip_gzip_and_plain(void **state)
         check_exact(spec, f);
         snprintf(spec, sizeof spec, "%s/set", f->dir);
         check_exact(spec, f);
+        /* the "images.idx3" spelling */
+        char img2[600], lab2[600];
+        snprintf(img2, sizeof img2, "%s/set-images.idx3-ubyte", f->dir);
+        snprintf(lab2, sizeof lab2, "%s/set-labels.idx1-ubyte", f->dir);
+        assert_int_equal(rename(f->images, img2), 0);
+        assert_int_equal(rename(f->labels, lab2), 0);
+        check_exact(img2, f);
         free_set(f);
     }
 }

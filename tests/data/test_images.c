@@ -574,8 +574,9 @@ static void test_bad_arguments(void **state)
     assert_int_equal(fm_dataset_open("idx:only-one", NULL, &ds, &e), FM_ERR_INVALID);
     fm_preprocess p;
     fm_preprocess_preset("raw", &p);
-    p.std[1] = 0;
-    assert_int_equal(fm_dataset_open("/tmp", &p, &ds, &e), FM_ERR_INVALID);
+    p.std[0] = 0;
+    assert_int_equal(fm_dataset_open("/nonexistent", &p, &ds, &e), FM_ERR_INVALID);
+    assert_non_null(strstr(e.msg, "std[0]"));
     fm_dataset_close(NULL);
     assert_int_equal(fm_dataset_count(NULL), 0);
 }

@@ -58,6 +58,15 @@ static void test_check_rejects_bad_config(void **state)
     memset(&p, 0, sizeof p); /* zeroed struct: std 0 */
     assert_int_equal(fm_pp_check(&p, &e), FM_ERR_INVALID);
     assert_non_null(strstr(e.msg, "std[0]"));
+    /* std of unused channels does not matter; of used ones it does. */
+    fm_preprocess_preset("raw", &p);
+    p.std[2] = 0;
+    assert_int_equal(fm_pp_check(&p, &e), FM_OK);
+    fm_dataset ds = {0};
+    ds.pp = p;
+    assert_int_equal(fm_pp_init(&ds, 4, 4, 1, "grey.png", &e), FM_OK);
+    assert_int_equal(fm_pp_init(&ds, 4, 4, 3, "rgb.png", &e), FM_ERR_INVALID);
+    assert_non_null(strstr(e.msg, "std[2]"));
 }
 
 /* Every uint8 value and channel: table path == formula == float path. */
@@ -171,7 +180,8 @@ static void test_resize_constant_stays_constant(void **state)
             float *src = malloc(sizeof(float) * h * w), *dst = malloc(sizeof(float) * oh * ow);
             for (int i = 0; i < h * w; i++)
                 src[i] = consts[c];
-            assert_int_equal(fm_resize_bilinear(src, 1, h, w, oh, ow, 0, 0, dst, oh, ow), 0);
+            assert_int_equal(
+                fm_resize_bilinear(src, 1, h, w, oh, ow, 0, 0, dst, oh, ow, NULL), 0);
             for (int i = 0; i < oh * ow; i++)
                 assert_true(dst[i] == consts[c]);
             free(src);
@@ -186,7 +196,7 @@ static void test_resize_values(void **state)
      * 0, 0.25, 0.75, 1. */
     const float src[4] = {0, 100, 200, 40};
     float dst[16];
-    assert_int_equal(fm_resize_bilinear(src, 1, 2, 2, 4, 4, 0, 0, dst, 4, 4), 0);
+    assert_int_equal(fm_resize_bilinear(src, 1, 2, 2, 4, 4, 0, 0, dst, 4, 4, NULL), 0);
     const float row0[4] = {0, 25, 75, 100};
     const float row3[4] = {200, 160, 80, 40};
     for (int x = 0; x < 4; x++) {
@@ -200,13 +210,13 @@ static void test_resize_values(void **state)
     float big[16], small[4];
     for (int i = 0; i < 16; i++)
         big[i] = (float)(i * 4);
-    assert_int_equal(fm_resize_bilinear(big, 1, 4, 4, 2, 2, 0, 0, small, 2, 2), 0);
+    assert_int_equal(fm_resize_bilinear(big, 1, 4, 4, 2, 2, 0, 0, small, 2, 2, NULL), 0);
     assert_true(small[0] == (0 + 4 + 16 + 20) / 4.0f);
     assert_true(small[3] == (40 + 44 + 56 + 60) / 4.0f);
     /* A window of the resized image equals the same part of the full one. */
     float full[16], win[4];
-    assert_int_equal(fm_resize_bilinear(src, 1, 2, 2, 4, 4, 0, 0, full, 4, 4), 0);
-    assert_int_equal(fm_resize_bilinear(src, 1, 2, 2, 4, 4, 1, 2, win, 2, 2), 0);
+    assert_int_equal(fm_resize_bilinear(src, 1, 2, 2, 4, 4, 0, 0, full, 4, 4, NULL), 0);
+    assert_int_equal(fm_resize_bilinear(src, 1, 2, 2, 4, 4, 1, 2, win, 2, 2, NULL), 0);
     assert_true(win[0] == full[6] && win[1] == full[7] && win[2] == full[10] &&
                 win[3] == full[11]);
 }
@@ -237,7 +247,7 @@ static void test_resize_crop_pipeline(void **state)
     assert_memory_equal(a, b, sizeof a);
     /* Reference: full resize to 20x26, crop at (2, 5), normalise. */
     float *r = malloc(sizeof(float) * 3 * 20 * 26);
-    assert_int_equal(fm_resize_bilinear(f, 3, 30, 40, 20, 26, 0, 0, r, 20, 26), 0);
+    assert_int_equal(fm_resize_bilinear(f, 3, 30, 40, 20, 26, 0, 0, r, 20, 26, NULL), 0);
     for (int c = 0; c < 3; c++)
         for (int y = 0; y < 16; y++)
             for (int x = 0; x < 16; x++) {

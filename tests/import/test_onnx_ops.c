@@ -671,6 +671,63 @@ static void test_fold_float_constants_into_weights(void **s)
     fm_graph_free(g);
 }
 
+static void test_old_opset_slice_and_int32_shape(void **s)
+{
+    (void)s;
+    /* opset 9: Slice ranges are attributes; Reshape's shape arrives as an
+     * int32 tensor in int32_data and a Constant with value_ints */
+    tb *b = tb_new(9);
+    tb_input(b, "x", 4, IN4);
+    Onnx__NodeProto *n = tb_node(b, "Slice", "sl", "x", "s");
+    tb_attr_ints(b, n, "starts", 2, (int64_t[]){1, -4});
+    tb_attr_ints(b, n, "ends", 2, (int64_t[]){3, 100});
+    tb_attr_ints(b, n, "axes", 2, (int64_t[]){1, 3});
+    Onnx__TensorProto *t = tb_tensor(b, "shp32", ONNX__TENSOR_PROTO__DATA_TYPE__INT32, 1, (int64_t[]){2});
+    t->n_int32_data = 2;
+    t->int32_data = tb_alloc(b, 2 * sizeof(int32_t));
+    t->int32_data[0] = 1;
+    t->int32_data[1] = -1;
+    tb_init(b, t);
+    n = tb_node(b, "Constant", "c", "", "ones");
+    tb_attr_ints(b, n, "value_ints", 2, (int64_t[]){1, 1});
+    tb_node(b, "Mul", "m", "shp32,ones", "shp");
+    tb_node(b, "Reshape", "rs", "s,shp", "y");
+    tb_output(b, "y");
+    fm_graph *g = load_ok(b);
+    const fm_node *sl = only_node(g, FM_OP_SLICE);
+    const int64_t ws[4] = {0, 1, 0, 4}, we[4] = {1, 3, 8, 8};
+    assert_memory_equal(sl->a.slice.start, ws, sizeof ws);
+    assert_memory_equal(sl->a.slice.end, we, sizeof we);
+    assert_shape(&g->tensors[g->output], 2, (int64_t[]){1, 2 * 8 * 4});
+    fm_graph_free(g);
+}
+
+static void test_batchnorm_folded_without_conv_bias(void **s)
+{
+    (void)s;
+    tb *b = tb_new(13);
+    tb_input(b, "x", 4, (int64_t[]){1, 1, 2, 2});
+    float w[1] = {4.0f}, sc[1] = {3.0f}, be[1] = {0.5f}, mu[1] = {2.0f}, var[1] = {1.0f};
+    tb_init_f(b, "W", 4, (int64_t[]){1, 1, 1, 1}, w);
+    tb_init_f(b, "sc", 1, (int64_t[]){1}, sc);
+    tb_init_f(b, "be", 1, (int64_t[]){1}, be);
+    tb_init_f(b, "mu", 1, (int64_t[]){1}, mu);
+    tb_init_f(b, "var", 1, (int64_t[]){1}, var);
+    tb_node(b, "Conv", "conv", "x,W", "c");
+    Onnx__NodeProto *n = tb_node(b, "BatchNormalization", "bn", "c,sc,be,mu,var", "y");
+    tb_attr_f(b, n, "epsilon", 0.0f);
+    tb_output(b, "y");
+    fm_graph *g = load_ok(b);
+    assert_int_equal(g->n_nodes, 1);
+    const fm_node *c = only_node(g, FM_OP_CONV);
+    assert_int_equal(c->n_in, 3);
+    /* k = 3; W' = 12; b' = (0 - 2) * 3 + 0.5 */
+    assert_true(((const float *)g->tensors[c->in[1]].data)[0] == 12.0f);
+    assert_true(((const float *)g->tensors[c->in[2]].data)[0] == -5.5f);
+    assert_int_equal(c->out[0], g->output);
+    fm_graph_free(g);
+}
+
 /* --------------------------------------------------------- graph input */
 
 static void test_graph_input_and_unsorted_nodes(void **s)
@@ -812,6 +869,17 @@ static void test_dangling_reference(void **s)
     load_fails(b, FM_ERR_FORMAT, "cycle", NULL);
 }
 
+static void test_second_graph_input_unsupported(void **s)
+{
+    (void)s;
+    tb *b = tb_new(13);
+    tb_input(b, "x", 4, IN4);
+    tb_input(b, "x2", 4, IN4);
+    tb_node(b, "Add", "two_in", "x,x2", "y");
+    tb_output(b, "y");
+    load_fails(b, FM_ERR_UNSUPPORTED, "node 'two_in' (Add)", "'x2'", "second graph input", NULL);
+}
+
 static void test_shape_errors_name_node(void **s)
 {
     (void)s;
@@ -876,6 +944,26 @@ static void test_foreign_domain_and_wrong_attr_type(void **s)
     load_fails(b, FM_ERR_FORMAT, "node 'fl' (Flatten)", "'axis'", NULL);
 }
 
+static void test_null_error_pointer(void **s)
+{
+    (void)s;
+    /* callers may pass no fm_error: the status must still be right */
+    tb *b = tb_new(13);
+    tb_input(b, "x", 4, IN4);
+    tb_const_ints(b, "huge", 2, (int64_t[]){1 << 30, 1 << 30});
+    tb_node(b, "ConstantOfShape", "cos", "huge", "z");
+    tb_node(b, "Add", "add", "x,z", "y");
+    tb_output(b, "y");
+    size_t len;
+    uint8_t *buf = tb_pack(b, &len);
+    fm_graph *g = (fm_graph *)0x1;
+    assert_int_equal(fm_onnx_load_buffer(buf, len, "t.onnx", &g, NULL), FM_ERR_UNSUPPORTED);
+    assert_null(g);
+    free(buf);
+    tb_free(b);
+    assert_int_equal(fm_onnx_load("/nonexistent.onnx", &g, NULL), FM_ERR_IO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -900,6 +988,8 @@ int main(void)
         cmocka_unit_test(test_fold_pytorch_pad_subgraph),
         cmocka_unit_test(test_fold_shape_of_activation),
         cmocka_unit_test(test_fold_float_constants_into_weights),
+        cmocka_unit_test(test_old_opset_slice_and_int32_shape),
+        cmocka_unit_test(test_batchnorm_folded_without_conv_bias),
         cmocka_unit_test(test_graph_input_and_unsorted_nodes),
         cmocka_unit_test(test_unnamed_node_gets_a_name),
         cmocka_unit_test(test_unsupported_operator),
@@ -908,8 +998,10 @@ int main(void)
         cmocka_unit_test(test_bad_tensor_data),
         cmocka_unit_test(test_dangling_reference),
         cmocka_unit_test(test_shape_errors_name_node),
+        cmocka_unit_test(test_second_graph_input_unsupported),
         cmocka_unit_test(test_non_float_input_and_symbolic_dims),
         cmocka_unit_test(test_foreign_domain_and_wrong_attr_type),
+        cmocka_unit_test(test_null_error_pointer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
