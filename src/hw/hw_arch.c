@@ -51,9 +51,8 @@ void fm_hw_arch_default(fm_hw_arch *a)
     a->dataflow = FM_DF_WS;
     pe_defaults(&a->pe, FM_PE_FXP);
     for (int d = 0; d < FM_DS_COUNT; d++) {
-        /* 64 KB, 64-bit words: Horowitz's 32 KB-cache 20 pJ per 64-bit
-         * access, the closest published size */
-        a->buf[d].bytes = 65536;
+        /* 32 KB, 64-bit words: Horowitz's 32 KB cache, 20 pJ per 64-bit access */
+        a->buf[d].bytes = 32768;
         a->buf[d].word_bits = 64;
         a->buf[d].read_pj = 20.0;
         a->buf[d].write_pj = 20.0;
