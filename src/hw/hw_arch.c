@@ -98,6 +98,12 @@ fm_status fm_hw_arch_validate(const fm_hw_arch *a, const char *name, fm_error *e
         return fm_error_set(err, FM_ERR_INVALID, "%s: field 'psum_bits' above 64", n);
     POS(a->dram_bytes_per_cycle, "dram.bytes_per_cycle");
     POS(a->clock_mhz, "clock_mhz");
+    /* bounds that keep cycle counts finite in int64 */
+    if (a->dram_bytes_per_cycle < 1e-6 || a->dram_bytes_per_cycle > 1e12)
+        return fm_error_set(err, FM_ERR_INVALID,
+                            "%s: field 'dram.bytes_per_cycle' outside 1e-6..1e12", n);
+    if (!isfinite(a->clock_mhz) || a->clock_mhz < 1e-6 || a->clock_mhz > 1e9)
+        return fm_error_set(err, FM_ERR_INVALID, "%s: field 'clock_mhz' outside 1e-6..1e9", n);
     POS(a->node_nm, "node_nm");
     POS(a->e.node_nm, "energy.node_nm");
     const fm_hw_pe *p = &a->pe;
@@ -126,7 +132,7 @@ fm_status fm_hw_arch_validate(const fm_hw_arch *a, const char *name, fm_error *e
         POS(p->max_alphabet, "pe.max_alphabet");
         POS(p->bank_neurons, "pe.bank_neurons");
         POS(p->quartets_per_cycle, "pe.quartets_per_cycle");
-        if (!(p->weight_read_pj_per_bit >= 0))
+        if (!(p->weight_read_pj_per_bit >= 0) || !isfinite(p->weight_read_pj_per_bit))
             return fm_error_set(err, FM_ERR_INVALID,
                                 "%s: field 'pe.weight_read_pj_per_bit' must not be negative", n);
         break;
@@ -143,10 +149,10 @@ fm_status fm_hw_arch_validate(const fm_hw_arch *a, const char *name, fm_error *e
         snprintf(f, sizeof f, "buffers.%s.word_bits", ds_names[d]);
         POS(b->word_bits, f);
         snprintf(f, sizeof f, "buffers.%s.read_pj", ds_names[d]);
-        if (!(b->read_pj >= 0))
+        if (!(b->read_pj >= 0) || !isfinite(b->read_pj))
             return fm_error_set(err, FM_ERR_INVALID, "%s: field '%s' must not be negative", n, f);
         snprintf(f, sizeof f, "buffers.%s.write_pj", ds_names[d]);
-        if (!(b->write_pj >= 0))
+        if (!(b->write_pj >= 0) || !isfinite(b->write_pj))
             return fm_error_set(err, FM_ERR_INVALID, "%s: field '%s' must not be negative", n, f);
         int64_t need = d == FM_DS_OUT ? tile * a->psum_bits / 8 : tile;
         if (b->bytes < need)

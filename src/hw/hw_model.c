@@ -23,6 +23,12 @@ static fm_status check_layer(const fm_hw_layer *l, fm_error *err)
         if (f[i].v <= 0)
             return fm_error_set(err, FM_ERR_SHAPE, "layer '%s': %s = %d must be positive",
                                 l->name, f[i].f, f[i].v);
+    /* keeps every product below in int64 with room for cycles per MAC */
+    double macs = (double)l->M * l->C * l->R * l->S * l->E * l->F;
+    double in = (double)l->groups * l->C * l->H * l->W;
+    if (macs > 1e15 || in > 1e15)
+        return fm_error_set(err, FM_ERR_SHAPE, "layer '%s': shape too large (%.3g MACs)", l->name,
+                            macs);
     if (l->M % l->groups)
         return fm_error_set(err, FM_ERR_SHAPE, "layer '%s': M = %d not divisible by groups = %d",
                             l->name, l->M, l->groups);
@@ -34,7 +40,9 @@ fm_status fm_hw_estimate_layer(const fm_hw_arch *a, const fm_hw_layer *l,
 {
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "%s", l->name);
-    fm_status st = check_layer(l, err);
+    fm_status st = fm_hw_arch_validate(a, a->name, err);
+    if (!st)
+        st = check_layer(l, err);
     if (st)
         return st;
     const int64_t G = l->groups, Mg = l->M / l->groups;

@@ -89,7 +89,7 @@ static int asm_representable(unsigned alphabet, int Q)
         int a = v;
         while (!(a & 1))
             a >>= 1;
-        n += (alphabet >> a) & 1;
+        n += a < 16 ? (alphabet >> a) & 1 : 0; /* the mask holds odd values below 16 */
     }
     return n;
 }
@@ -202,8 +202,11 @@ static fm_status cost_asm(const fm_hw_arch *a, const fm_layer_arith *la, int Mg,
     int has1 = alpha == 0 || (alpha & 2u);
     int share = Mg < p->bank_neurons ? Mg : p->bank_neurons;
     c->share_pj_per_mac = (nA - has1) * add_pj(a, wid) / (share > 0 ? share : 1);
-    if (alpha) /* sign + per quartet an index into the representable values */
-        c->wbits = 1 + nq * ceil_log2(asm_representable(alpha, Q));
+    if (alpha) { /* sign + per quartet an index into the representable values,
+                  * or the raw word when that is shorter (wide quartets) */
+        int enc = 1 + nq * ceil_log2(asm_representable(alpha, Q));
+        c->wbits = enc < la->w.bits ? enc : la->w.bits;
+    }
     c->w_read_pj_per_bit = p->weight_read_pj_per_bit;
     return FM_OK;
 }
@@ -215,8 +218,8 @@ fm_status fm_hw_mac_cost_of(const fm_hw_arch *a, const fm_layer_arith *la, int M
     if (la->is_float)
         return fm_error_set(err, FM_ERR_UNSUPPORTED,
                             "float layer: the accelerator model needs integer arithmetic");
-    if (la->w.bits < 1 || la->w.bits > 32 || la->x.bits < 1 || la->x.bits > 32)
-        return fm_error_set(err, FM_ERR_INVALID, "bit-widths w=%d x=%d out of range 1..32",
+    if (la->w.bits < 1 || la->w.bits > 16 || la->x.bits < 1 || la->x.bits > 16)
+        return fm_error_set(err, FM_ERR_INVALID, "bit-widths w=%d x=%d out of range 1..16",
                             la->w.bits, la->x.bits);
     if (la->w.K < 0 || la->x.K < 0 || la->w.K > 16 || la->x.K > 16)
         return fm_error_set(err, FM_ERR_INVALID, "block size K out of range 0..16");
