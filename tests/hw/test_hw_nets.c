@@ -284,6 +284,25 @@ static void test_cli(void **state)
                                  sizeof out), 0);
     assert_non_null(strstr(out, "TOTAL"));
     assert_non_null(strstr(out, "vs FxP8"));
+    /* report files */
+    char jp[256], cp[256], sp[256], cmd0[1024];
+    assert_int_equal(fm_test_write_tmp(".json", "", 0, jp), 0);
+    assert_int_equal(fm_test_write_tmp(".csv", "", 0, cp), 0);
+    assert_int_equal(fm_test_write_tmp(".svg", "", 0, sp), 0);
+    snprintf(cmd0, sizeof cmd0, "hw --net alexnet --arch hw/bitfusion_16x16.json --json %s "
+             "--csv %s --svg %s --quiet", jp, cp, sp);
+    assert_int_equal(fm_test_cli(cmd0, out, sizeof out), 0);
+    const char *paths[3] = {jp, cp, sp};
+    for (int i = 0; i < 3; i++) {
+        char *t = slurp(paths[i]);
+        assert_non_null(t);
+        assert_true(strlen(t) > 100);
+        free(t);
+        remove(paths[i]);
+    }
+    /* an unusable arithmetic configuration is an error, not a crash */
+    assert_int_equal(fm_test_cli("hw --net alexnet --arith no-such-scheme:9", out, sizeof out), 1);
+    assert_non_null(strstr(out, "flexmac hw:"));
     char bad[256];
     const char *txt = "{\"array\":{\"rows\":16}}";
     assert_int_equal(fm_test_write_tmp(".json", txt, strlen(txt), bad), 0);
