@@ -88,7 +88,8 @@ fm_status fm_hw_arch_validate(const fm_hw_arch *a, const char *name, fm_error *e
     POS(a->rows, "array.rows");
     POS(a->cols, "array.cols");
     if (a->rows > 65536 || a->cols > 65536)
-        return fm_error_set(err, FM_ERR_INVALID, "%s: field 'array.rows'/'array.cols' above 65536", n);
+        return fm_error_set(err, FM_ERR_INVALID,
+                            "%s: field 'array.rows'/'array.cols' above 65536", n);
     if ((unsigned)a->dataflow > FM_DF_IS)
         return fm_error_set(err, FM_ERR_INVALID, "%s: field 'array.dataflow' unknown", n);
     if ((unsigned)a->pe.type >= FM_PE_TYPE_COUNT)

@@ -51,6 +51,20 @@ fm_status fm_hw_estimate_layer(const fm_hw_arch *a, const fm_hw_layer *l,
     if (st)
         return fm_error_prefix(err, "layer '%s'", l->name);
 
+    /* one fold's R x C operands must fit each buffer at the bits stored */
+    const double tile = (double)a->rows * a->cols;
+    const double need[FM_DS_COUNT] = {tile * c.xbits / 8, tile * c.wbits / 8,
+                                      tile * a->psum_bits / 8};
+    static const char *ds[FM_DS_COUNT] = {"inputs", "weights", "outputs"};
+    const double bits[FM_DS_COUNT] = {c.xbits, c.wbits, a->psum_bits};
+    for (int d = 0; d < FM_DS_COUNT; d++)
+        if ((double)a->buf[d].bytes < need[d])
+            return fm_error_set(err, FM_ERR_INVALID,
+                                "layer '%s': field 'buffers.%s.bytes' = %lld is smaller than one "
+                                "%dx%d tile at %g bits (%.0f bytes)",
+                                l->name, ds[d], (long long)a->buf[d].bytes, a->rows, a->cols,
+                                bits[d], ceil(need[d]));
+
     /* ---- mapping: operand matrices of one group (SCALE-Sim, ISPASS 2020) */
     const int64_t Nofmap = (int64_t)l->E * l->F, Wconv = (int64_t)l->C * l->R * l->S;
     int64_t Sr, Sc, T;

@@ -26,7 +26,8 @@ void fm_hw_write_table(const fm_hw_result *r, FILE *f)
                 (double)l->base_cycles / (double)l->total_cycles);
     }
     const fm_hw_totals *t = &r->tot;
-    fprintf(f, "%-28s %12lld %6s %12lld %10lld %6.3f %6s %10.3f %10.3f %10.3f %10.3f %10.3f %7.3f\n",
+    fprintf(f,
+            "%-28s %12lld %6s %12lld %10lld %6.3f %6s %10.3f %10.3f %10.3f %10.3f %10.3f %7.3f\n",
             "TOTAL", (long long)t->macs, "", (long long)t->total_cycles,
             (long long)t->stall_cycles, t->util, "", t->e.mac * 1e-6, t->e.buffers * 1e-6,
             t->e.dram * 1e-6, t->e.leakage * 1e-6, t->e.total * 1e-6, r->speedup);
@@ -112,7 +113,8 @@ fm_status fm_hw_write_json(const fm_hw_result *r, const char *path, fm_error *er
         cJSON_AddNumberToObject(o, "utilization", l->util);
         cJSON_AddNumberToObject(o, "weight_bits", l->wbits);
         cJSON_AddNumberToObject(o, "activation_bits", l->xbits);
-        cJSON_AddItemToObject(o, "traffic", traffic_json(l->buf_reads, l->buf_writes, l->dram_bytes));
+        cJSON_AddItemToObject(o, "traffic",
+                              traffic_json(l->buf_reads, l->buf_writes, l->dram_bytes));
         cJSON_AddItemToObject(o, "energy", energy_json(&l->e));
         cJSON_AddNumberToObject(o, "baseline_cycles", (double)l->base_cycles);
         cJSON_AddNumberToObject(o, "baseline_energy_pj", l->base_energy);
@@ -224,7 +226,9 @@ fm_status fm_hw_write_svg(const fm_hw_result *r, const char *path, fm_error *err
         for (int k = 0; k < 4; k++) {
             double h = parts[k] / emax * ph;
             y -= h;
-            fprintf(f, "<rect x=\"%.1f\" y=\"%.2f\" width=\"%g\" height=\"%.2f\" fill=\"%s\"><title>",
+            fprintf(f,
+                    "<rect x=\"%.1f\" y=\"%.2f\" width=\"%g\" height=\"%.2f\" fill=\"%s\">"
+                    "<title>",
                     x, y, bw, h, colors[k]);
             xml_text(f, l->name);
             fprintf(f, " %s %.4g uJ</title></rect>\n", labels[k], parts[k] * 1e-6);

@@ -118,7 +118,8 @@ static void test_bad_files_name_the_field(void **state)
     /* negative sizes */
     expect_reject("\"rows\":16", "\"rows\":-4", "array.rows");
     expect_reject("\"cols\":16", "\"cols\":0", "array.cols");
-    expect_reject("\"weights\":{\"bytes\":32768", "\"weights\":{\"bytes\":-5", "buffers.weights.bytes");
+    expect_reject("\"weights\":{\"bytes\":32768", "\"weights\":{\"bytes\":-5",
+                  "buffers.weights.bytes");
     expect_reject("\"word_bits\":64", "\"word_bits\":-64", "buffers.inputs.word_bits");
     expect_reject("\"bytes_per_cycle\":16", "\"bytes_per_cycle\":-1", "dram.bytes_per_cycle");
     expect_reject("\"mult8_pj\":0.2", "\"mult8_pj\":-0.2", "energy.mult8_pj");
@@ -127,8 +128,10 @@ static void test_bad_files_name_the_field(void **state)
     expect_reject("\"type\":\"fxp\"", "\"type\":\"quantum\"", "pe.type");
     expect_reject("\"dataflow\":\"ws\"", "\"dataflow\":\"rs\"", "array.dataflow");
     /* buffer too small for one 16x16 tile (256 B of 8-bit operands, 1 KB of psums) */
-    expect_reject("\"inputs\":{\"bytes\":32768", "\"inputs\":{\"bytes\":100", "buffers.inputs.bytes");
-    expect_reject("\"outputs\":{\"bytes\":32768", "\"outputs\":{\"bytes\":512", "buffers.outputs.bytes");
+    expect_reject("\"inputs\":{\"bytes\":32768", "\"inputs\":{\"bytes\":100",
+                  "buffers.inputs.bytes");
+    expect_reject("\"outputs\":{\"bytes\":32768", "\"outputs\":{\"bytes\":512",
+                  "buffers.outputs.bytes");
     /* missing fields */
     expect_reject("\"rows\":16,", "", "array.rows");
     expect_reject("\"clock_mhz\":1000,", "", "clock_mhz");

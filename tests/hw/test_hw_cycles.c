@@ -282,7 +282,8 @@ static void test_bitserial_scales_with_activation_bits(void **state)
     fm_hw_layer l = conv_layer();
     fm_layer_arith la;
     const int bits[4] = {2, 4, 8, 16};
-    const int64_t want[4] = {10 * (8 + 4 + 4 - 2), 10 * (8 + 4 + 8 - 2), 260, 10 * (8 + 4 + 32 - 2)};
+    const int64_t want[4] = {10 * (8 + 4 + 4 - 2), 10 * (8 + 4 + 8 - 2), 260,
+                             10 * (8 + 4 + 32 - 2)};
     for (int i = 0; i < 4; i++) {
         fm_layer_arith_fxp(&la, 8, bits[i]);
         fm_hw_layer_result r = run(&a, &l, &la);
@@ -379,7 +380,16 @@ static void test_bad_layer_and_float(void **state)
     l = conv_layer();
     l.E = 0;
     assert_int_equal(fm_hw_estimate_layer(&a, &l, &la, &r, &err), FM_ERR_SHAPE);
+    /* 16-bit weights need a 32-byte tile on the 4x4 array; the buffer holds 16 */
     l = conv_layer();
+    a.buf[FM_DS_W].bytes = 16;
+    fm_layer_arith_fxp(&la, 16, 8);
+    assert_int_equal(fm_hw_estimate_layer(&a, &l, &la, &r, &err), FM_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "buffers.weights.bytes"));
+    assert_non_null(strstr(err.msg, "tile"));
+    fm_layer_arith_fxp(&la, 8, 8);
+    assert_int_equal(fm_hw_estimate_layer(&a, &l, &la, &r, &err), FM_OK);
+    a.buf[FM_DS_W].bytes = 65536;
     la.is_float = 1;
     assert_int_equal(fm_hw_estimate_layer(&a, &l, &la, &r, &err), FM_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "float"));

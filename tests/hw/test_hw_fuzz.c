@@ -10,7 +10,10 @@
 #include "common/fm_test.h"
 #include "flexmac/hw.h"
 
-static int rnd(uint64_t *s, int lo, int hi) { return lo + (int)(fm_test_rand(s) % (uint64_t)(hi - lo + 1)); }
+static int rnd(uint64_t *s, int lo, int hi)
+{
+    return lo + (int)(fm_test_rand(s) % (uint64_t)(hi - lo + 1));
+}
 
 static void random_operand(uint64_t *s, fm_operand_arith *o)
 {
