@@ -139,29 +139,34 @@ fm_status fm_hw_arch_validate(const fm_hw_arch *a, const char *name, fm_error *e
         break;
     default: break;
     }
-    char f[64];
     /* one tile = the rows x cols operands of one fold: 8-bit inputs and
      * weights, psum_bits outputs */
     int64_t tile = (int64_t)a->rows * a->cols;
     for (int d = 0; d < FM_DS_COUNT; d++) {
         const fm_hw_buffer *b = &a->buf[d];
-        snprintf(f, sizeof f, "buffers.%s.bytes", ds_names[d]);
-        POS(b->bytes, f);
-        snprintf(f, sizeof f, "buffers.%s.word_bits", ds_names[d]);
-        POS(b->word_bits, f);
-        snprintf(f, sizeof f, "buffers.%s.read_pj", ds_names[d]);
+        const char *bn = ds_names[d];
+        if (b->bytes <= 0)
+            return fm_error_set(err, FM_ERR_INVALID,
+                                "%s: field 'buffers.%s.bytes' must be positive (got %lld)", n, bn,
+                                (long long)b->bytes);
+        if (b->word_bits <= 0)
+            return fm_error_set(err, FM_ERR_INVALID,
+                                "%s: field 'buffers.%s.word_bits' must be positive (got %d)", n,
+                                bn, b->word_bits);
         if (!(b->read_pj >= 0) || !isfinite(b->read_pj))
-            return fm_error_set(err, FM_ERR_INVALID, "%s: field '%s' must not be negative", n, f);
-        snprintf(f, sizeof f, "buffers.%s.write_pj", ds_names[d]);
+            return fm_error_set(err, FM_ERR_INVALID,
+                                "%s: field 'buffers.%s.read_pj' must be a finite number >= 0", n,
+                                bn);
         if (!(b->write_pj >= 0) || !isfinite(b->write_pj))
-            return fm_error_set(err, FM_ERR_INVALID, "%s: field '%s' must not be negative", n, f);
+            return fm_error_set(err, FM_ERR_INVALID,
+                                "%s: field 'buffers.%s.write_pj' must be a finite number >= 0", n,
+                                bn);
         int64_t need = d == FM_DS_OUT ? tile * a->psum_bits / 8 : tile;
         if (b->bytes < need)
             return fm_error_set(err, FM_ERR_INVALID,
                                 "%s: field 'buffers.%s.bytes' = %lld is smaller than one %dx%d "
                                 "tile (%lld bytes)",
-                                n, ds_names[d], (long long)b->bytes, a->rows, a->cols,
-                                (long long)need);
+                                n, bn, (long long)b->bytes, a->rows, a->cols, (long long)need);
     }
     const struct { double v; const char *f; } en[] = {
         {a->e.mult8_pj, "energy.mult8_pj"},
