@@ -114,7 +114,6 @@ fail:
 done:
     fm_hw_result_free(&res);
     fm_hw_net_free(&hnet);
-    if (have_arith)
-        fm_net_arith_free(&arith);
+    fm_net_arith_free(&arith); /* zeroed when never parsed */
     return rc;
 }
