@@ -13,8 +13,12 @@
 
 #include "kernels_internal.h"
 
+#ifndef KC_MAX_GROUPS
 #define KC_MAX_GROUPS 128 /* 512 k per block */
-#define M_BLOCK 96        /* rows whose C and A block stay in L2 */
+#endif
+#ifndef M_BLOCK
+#define M_BLOCK 96 /* rows whose C and A block stay in L2 */
+#endif
 
 #define FM_INLINE static inline __attribute__((always_inline))
 
