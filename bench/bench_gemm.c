@@ -2,7 +2,9 @@
  * flexmac's packed u8 x s8 -> s32 GEMM and oneDNN's dnnl_gemm_u8s8s32 on the
  * same conv-shaped problems, on 1 and 2 threads, with ratios from one run.
  *
- *   bench_gemm [--reps N] [--min-ms T] [--threads 1|2|12] [--wall]
+ *   bench_gemm [--reps N] [--min-ms T] [--threads 1|2|12] [--wall] [--dwconv]
+ *
+ * --dwconv instead times the depthwise kernel per ISA on MobileNet planes.
  *
  * Each figure is the median of N timed repetitions; each repetition loops
  * the call until it has run at least T ms. GOPS = 2*M*N*K / time; time is
@@ -191,26 +193,78 @@ typedef struct {
     int M, N, K;
 } shape;
 
+/* --dwconv: depthwise 3x3 (pad 1) on MobileNet-like planes, every ISA. */
+static int bench_dwconv(int reps, double min_s)
+{
+    static const int planes[][3] = {{112, 32, 1}, {112, 64, 2}, {56, 128, 1}, {28, 256, 1},
+                                    {14, 512, 1}, {7, 1024, 1}};
+    printf("depthwise 3x3 pad 1, u8 x s8 -> s32, 1 thread (thread CPU time), GOPS = 2*MACs/t\n");
+    printf("%-18s", "H x W x C / s");
+    for (int isa = 0; isa <= (int)fm_cpu_best_isa(); isa++)
+        printf(" %11s", fm_isa_name((fm_isa)isa));
+    printf("\n");
+    for (size_t i = 0; i < sizeof planes / sizeof *planes; i++) {
+        const int H = planes[i][0], C = planes[i][1], s = planes[i][2], O = (H - 1) / s + 1;
+        uint8_t *x = malloc((size_t)H * H * C);
+        int8_t *w = malloc((size_t)9 * C);
+        int32_t *y = malloc(sizeof(int32_t) * (size_t)O * O * C);
+        if (!x || !w || !y)
+            return 1;
+        for (size_t j = 0; j < (size_t)H * H * C; j++)
+            x[j] = (uint8_t)(j * 37);
+        for (int j = 0; j < 9 * C; j++)
+            w[j] = (int8_t)(j * 11);
+        char name[32];
+        snprintf(name, sizeof name, "%dx%dx%d /%d", H, H, C, s);
+        printf("%-18s", name);
+        const double ops = 2.0 * O * O * C * 9;
+        for (int isa = 0; isa <= (int)fm_cpu_best_isa(); isa++) {
+            double g[32], t = now_s();
+            fm_dwconv_nhwc_u8s8s32((fm_isa)isa, x, H, H, C, w, 3, 3, s, s, 1, 1, O, O, 0, y);
+            t = now_s() - t;
+            long iters = (long)(min_s / (t > 1e-6 ? t : 1e-6)) + 1;
+            for (int r = 0; r < reps; r++) {
+                t = now_s();
+                for (long k = 0; k < iters; k++)
+                    fm_dwconv_nhwc_u8s8s32((fm_isa)isa, x, H, H, C, w, 3, 3, s, s, 1, 1, O, O, 0,
+                                           y);
+                g[r] = ops * iters / (now_s() - t) * 1e-9;
+            }
+            printf(" %11.1f", median(g, reps));
+            fflush(stdout);
+        }
+        printf("\n");
+        free(x);
+        free(w);
+        free(y);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int reps = 5, which = 12;
+    int reps = 5, which = 12, dw = 0;
     double min_s = 0.2;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--min-ms") && i + 1 < argc)
             min_s = atof(argv[++i]) * 1e-3;
+        else if (!strcmp(argv[i], "--dwconv"))
+            dw = 1;
         else if (!strcmp(argv[i], "--wall"))
             use_wall = 1;
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             which = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: %s [--reps N] [--min-ms T] [--threads 1|2|12] [--wall]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--reps N] [--min-ms T] [--threads 1|2|12] [--wall] [--dwconv]\n", argv[0]);
             return 2;
         }
     }
     if (reps < 1 || reps > 32)
         reps = 5;
+    if (dw)
+        return bench_dwconv(reps, min_s);
     const shape shapes[] = {
         {"resnet20 conv 16x16 b64", 64 * 32 * 32, 16, 144},
         {"resnet20 conv 32x32 b64", 64 * 16 * 16, 32, 288},
