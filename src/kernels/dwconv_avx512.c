@@ -5,9 +5,9 @@
  * Loop order: for each block of 16 channels the widened weights of all taps
  * are built once (a stack array read as memory operands), then every output
  * pixel of the plane runs over it: one vpmovzxbd load and one vpdpbusd per
- * tap. Runs of 8 pixels whose taps all lie inside the image go together (8
- * independent accumulator chains, no bounds tests); border pixels test each
- * tap. */
+ * tap. Runs of 8 (else 4) pixels whose taps all lie inside the image go
+ * together (independent accumulator chains, no bounds tests); border pixels
+ * test each tap. */
 #include <immintrin.h>
 
 #include "kernels_internal.h"
@@ -69,32 +69,47 @@ void fm_dwconv_avx512(const uint8_t *x, int H, int W, int C, const int8_t *w, in
             for (int ow = 0; ow < OW;) {
                 const int ix0 = ow * sw - pad_l;
                 int32_t *yp = y + ((size_t)oh * OW + ow) * C + c;
-                /* 8 interior pixels at once: 8 independent vpdpbusd chains
-                 * hide its latency (one chain per pixel would wait on it). */
-                if (rows_in && ix0 >= 0 && ow + 8 <= OW && ix0 + 7 * sw + kw <= W) {
+                /* 8 (or 4) interior pixels at once: independent vpdpbusd
+                 * chains hide its latency (one chain per pixel would wait). */
+                const int nb = !rows_in || ix0 < 0           ? 0
+                               : ow + 8 <= OW && ix0 + 7 * sw + kw <= W ? 8
+                               : ow + 4 <= OW && ix0 + 3 * sw + kw <= W ? 4
+                                                                        : 0;
+                if (nb) {
                     const uint8_t *xp = x + ((size_t)iy0 * W + ix0) * C + c;
                     const size_t step = (size_t)sw * C;
                     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0,
                             a5 = a0, a6 = a0, a7 = a0;
-                    for (int ky = 0; ky < kh; ky++, xp += (size_t)W * C)
-                        for (int kx = 0; kx < kw; kx++) {
-                            const __m512i wt = wv[ky * kw + kx];
-                            const uint8_t *p = xp + (size_t)kx * C;
 #define DW_TAP(a, j)                                                                           \
     a = _mm512_dpbusd_epi32(a, _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mk, p + (j) * step)), wt);
-                            DW_TAP(a0, 0) DW_TAP(a1, 1) DW_TAP(a2, 2) DW_TAP(a3, 3)
-                            DW_TAP(a4, 4) DW_TAP(a5, 5) DW_TAP(a6, 6) DW_TAP(a7, 7)
+                    if (nb == 8) {
+                        for (int ky = 0; ky < kh; ky++, xp += (size_t)W * C)
+                            for (int kx = 0; kx < kw; kx++) {
+                                const __m512i wt = wv[ky * kw + kx];
+                                const uint8_t *p = xp + (size_t)kx * C;
+                                DW_TAP(a0, 0) DW_TAP(a1, 1) DW_TAP(a2, 2) DW_TAP(a3, 3)
+                                DW_TAP(a4, 4) DW_TAP(a5, 5) DW_TAP(a6, 6) DW_TAP(a7, 7)
+                            }
+                    } else {
+                        for (int ky = 0; ky < kh; ky++, xp += (size_t)W * C)
+                            for (int kx = 0; kx < kw; kx++) {
+                                const __m512i wt = wv[ky * kw + kx];
+                                const uint8_t *p = xp + (size_t)kx * C;
+                                DW_TAP(a0, 0) DW_TAP(a1, 1) DW_TAP(a2, 2) DW_TAP(a3, 3)
+                            }
+                    }
 #undef DW_TAP
-                        }
                     _mm512_mask_storeu_epi32(yp, mk, a0);
                     _mm512_mask_storeu_epi32(yp + (size_t)C, mk, a1);
                     _mm512_mask_storeu_epi32(yp + (size_t)2 * C, mk, a2);
                     _mm512_mask_storeu_epi32(yp + (size_t)3 * C, mk, a3);
-                    _mm512_mask_storeu_epi32(yp + (size_t)4 * C, mk, a4);
-                    _mm512_mask_storeu_epi32(yp + (size_t)5 * C, mk, a5);
-                    _mm512_mask_storeu_epi32(yp + (size_t)6 * C, mk, a6);
-                    _mm512_mask_storeu_epi32(yp + (size_t)7 * C, mk, a7);
-                    ow += 8;
+                    if (nb == 8) {
+                        _mm512_mask_storeu_epi32(yp + (size_t)4 * C, mk, a4);
+                        _mm512_mask_storeu_epi32(yp + (size_t)5 * C, mk, a5);
+                        _mm512_mask_storeu_epi32(yp + (size_t)6 * C, mk, a6);
+                        _mm512_mask_storeu_epi32(yp + (size_t)7 * C, mk, a7);
+                    }
+                    ow += nb;
                     continue;
                 }
                 /* border (or last few) pixel: bounds test per tap */
