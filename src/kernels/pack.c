@@ -74,7 +74,20 @@ fm_packed_s8 *fm_pack_s8(fm_isa isa, int N, int K, const int8_t *B, int ldb)
             s += B[(size_t)n * ldb + k];
         p->colsum[n] = s;
     }
-    if (isa == FM_ISA_AVX512VNNI) {
+    if (isa == FM_ISA_AVX512VNNI && N <= 16) {
+        /* quad layout (kernels_internal.h): one panel, K padded to 16 */
+        p->quad16 = 1;
+        p->kp = (K + 15) & ~15;
+        if (make_panels(p, 64, 16, 4, p->kp / 4))
+            goto fail;
+        int8_t *d = alloc64(total_elems(p, 16, 4, p->kp / 4));
+        if (!(p->data = d))
+            goto fail;
+        for (int n = 0; n < N; n++)
+            for (int k = 0; k < K; k++)
+                d[(size_t)(k / 16) * 256 + (n % 4) * 64 + (n / 4) * 16 + (k % 16)] =
+                    B[(size_t)n * ldb + k];
+    } else if (isa == FM_ISA_AVX512VNNI) {
         p->kp = (K + 3) & ~3;
         int groups = p->kp / 4;
         if (make_panels(p, 64, 16, 4, groups))
