@@ -7,7 +7,8 @@
  * MR*NV accumulators (24 of the 32 zmm). Blocking: M blocks of M_BLOCK rows,
  * K blocks of at most 4*KC_MAX_GROUPS bytes (a KC x 64 slice of a B panel,
  * 32 KiB, stays in L1 while every tile of the M block passes over it), C
- * reloaded between K blocks from L2. */
+ * reloaded between K blocks from L2. N <= 16 uses the quad layout and kernel
+ * further down (16-byte A broadcasts). */
 #include <immintrin.h>
 #include <string.h>
 
@@ -28,7 +29,6 @@ FM_INLINE __m512i bcast4(const uint8_t *p)
     memcpy(&v, p, 4);
     return _mm512_set1_epi32(v);
 }
-
 
 /* The accumulators are named variables, not an array: GCC keeps arrays of
  * vectors in memory. Blocks for i >= MR or v >= NV vanish at compile time. */
