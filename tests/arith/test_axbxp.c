@@ -227,16 +227,47 @@ static void test_exact_configs(void **state)
 
 /* ---- Exhaustive plan check over a grid of configurations ---- */
 
+#define CACHE_MAX 64
 typedef struct side {
     int n;                       /* values 0..n-1 stand for v = lo + i */
     int lo;
+    int is_signed;
+    fm_operand_arith o;
     int32_t plane[FM_MAX_BLOCKS][256]; /* signed shifted block of rank r */
+    /* fm_axbxp_plane_value results per rank mask, computed on first use
+     * (the product sets of one operand configuration reuse masks a lot) */
+    int n_cached;
+    uint16_t cached_mask[CACHE_MAX];
+    int32_t cached[CACHE_MAX][256];
 } side;
+
+static const int32_t *side_plane(side *sd, uint16_t mask)
+{
+    for (int i = 0; i < sd->n_cached; i++)
+        if (sd->cached_mask[i] == mask)
+            return sd->cached[i];
+    assert_true(sd->n_cached < CACHE_MAX);
+    int k = sd->n_cached++;
+    sd->cached_mask[k] = mask;
+    for (int i = 0; i < 256; i++) {
+        int32_t v = fm_axbxp_plane_value(&sd->o, sd->is_signed, sd->lo + i, mask);
+        /* int8 GEMM operands: u8 activations when unsigned, s8 +-127 */
+        if (sd->is_signed)
+            assert_true(v >= -127 && v <= 127);
+        else
+            assert_true(v >= 0 && v <= 255);
+        sd->cached[k][i] = v;
+    }
+    return sd->cached[k];
+}
 
 static void side_fill(side *sd, const fm_operand_arith *o, int is_signed)
 {
     sd->lo = is_signed ? -128 : 0;
     sd->n = 256;
+    sd->is_signed = is_signed;
+    sd->o = *o;
+    sd->n_cached = 0;
     memset(sd->plane, 0, sizeof sd->plane);
     for (int i = 0; i < 256; i++) {
         fm_kept k;
@@ -246,28 +277,25 @@ static void side_fill(side *sd, const fm_operand_arith *o, int is_signed)
     }
 }
 
+/* The exhaustive loops run at -O2 even in the Debug/sanitizer build (still
+ * instrumented), so that build stays at seconds. */
+#define HOT __attribute__((optimize("O2")))
+
 /* Compares, for all 65536 pairs, the contract's formula
  * sum_{(r,s) in P} sign x~_r w~_s 2^(p_r K + q_s K) (from precomputed kept
  * blocks) with the plan's sum of group-plane products. Returns 0 on match. */
-static int check_plan(const fm_layer_arith *a, int x_signed, const side *sx, const side *sw,
+HOT static int check_plan(const fm_layer_arith *a, int x_signed, side *sx, side *sw,
                       long *n_checked)
 {
     fm_axbxp_group g[FM_MAX_BLOCKS];
     int ng = fm_axbxp_plan(a, g, FM_MAX_BLOCKS);
     assert_true(ng >= 0 && ng <= FM_MAX_BLOCKS);
     int Lx = fm_axbxp_kept(&a->x, x_signed), Lw = fm_axbxp_kept(&a->w, 1);
-    static int32_t px[FM_MAX_BLOCKS][256], pw[FM_MAX_BLOCKS][256];
-    for (int j = 0; j < ng; j++)
-        for (int i = 0; i < 256; i++) {
-            px[j][i] = fm_axbxp_plane_value(&a->x, x_signed, sx->lo + i, g[j].x_ranks);
-            pw[j][i] = fm_axbxp_plane_value(&a->w, 1, sw->lo + i, g[j].w_ranks);
-            /* int8 GEMM operands: u8 activations when unsigned, s8 +-127 */
-            if (x_signed)
-                assert_true(px[j][i] >= -127 && px[j][i] <= 127);
-            else
-                assert_true(px[j][i] >= 0 && px[j][i] <= 255);
-            assert_true(pw[j][i] >= -127 && pw[j][i] <= 127);
-        }
+    const int32_t *px[FM_MAX_BLOCKS], *pw[FM_MAX_BLOCKS];
+    for (int j = 0; j < ng; j++) {
+        px[j] = side_plane(sx, g[j].x_ranks);
+        pw[j] = side_plane(sw, g[j].w_ranks);
+    }
     /* The groups must partition P restricted to the kept ranks. */
     uint16_t cover[FM_MAX_BLOCKS] = {0};
     for (int j = 0; j < ng; j++)
