@@ -185,6 +185,19 @@ int64_t fm_asm_select_shift_add(const fm_asm_set *s, const int64_t mult[16], int
 int64_t fm_asm_mul_ref(const fm_asm_set *s, int32_t x, int32_t w);
 
 /* ------------------------------------------------------------------ */
+/* One MAC of a layer, any scheme (src/arith/layer_ref.c): the scalar   */
+/* truth that executors are compared with.                              */
+
+/* The product the layer's datapath computes for one activation x and one
+ * weight w: operands with an alphabet are first projected with their set
+ * (xs / ws, from fm_asm_set_from_operand; may be NULL for an operand
+ * without an alphabet), then a user multiplier, when set, gives
+ * fm_lut_mul(lut, x, w); otherwise the Ax-BxP product (exact when K = 0
+ * and P covers rank (0,0)). a->is_float is not looked at. */
+int64_t fm_layer_mul_ref(const fm_layer_arith *a, const fm_asm_set *xs, const fm_asm_set *ws,
+                         int x_signed, int32_t x, int w_signed, int32_t w);
+
+/* ------------------------------------------------------------------ */
 /* User-defined 8x8 multipliers (src/arith/lut.c), docs/config.md.     */
 
 /* Loads a 256x256 table (text or binary int32 LE, optional first line
