@@ -225,6 +225,35 @@ static void test_exact_configs(void **state)
     assert_int_equal(fm_axbxp_mul_ref(&a, 0, 70000, 1, -40000), -(int64_t)65535 * 32767);
 }
 
+
+/* Every plane value of every 8-bit operand, for every block configuration,
+ * fits the int8 GEMM operands: the full rank mask bounds all others since
+ * blocks are non-negative and disjoint. */
+static void test_plane_ranges(void **state)
+{
+    (void)state;
+    uint64_t rng = 4242;
+    for (int sg = 0; sg <= 1; sg++)
+        for (int K = 1; K <= 8; K++) {
+            int N = fm_axbxp_nblocks(fm_axbxp_mag_bits(8, sg), K);
+            for (int L = 1; L <= N; L++)
+                for (int sel = 0; sel < 3; sel++) {
+                    fm_operand_arith o = op(8, K, L, (fm_select)sel);
+                    for (int v = sg ? -128 : 0; v < (sg ? 128 : 256); v++) {
+                        int32_t full = fm_axbxp_plane_value(&o, sg, v, 0xFFFF);
+                        int32_t part = fm_axbxp_plane_value(&o, sg, v,
+                                                            (uint16_t)fm_test_rand(&rng));
+                        if (sg)
+                            assert_true(full >= -127 && full <= 127);
+                        else
+                            assert_true(full >= 0 && full <= 255);
+                        assert_true(abs(part) <= abs(full));
+                        assert_true(part == 0 || (part < 0) == (full < 0));
+                    }
+                }
+        }
+}
+
 /* ---- Exhaustive plan check over a grid of configurations ---- */
 
 #define CACHE_MAX 64
@@ -498,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_keep_model),
         cmocka_unit_test(test_exact_configs),
         cmocka_unit_test(test_plan_shapes),
+        cmocka_unit_test(test_plane_ranges),
         cmocka_unit_test(test_mul_ref_formula),
         cmocka_unit_test(test_plan_signed),
         cmocka_unit_test(test_plan_unsigned),
