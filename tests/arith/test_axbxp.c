@@ -333,27 +333,36 @@ HOT static int check_plan(const fm_layer_arith *a, int x_signed, side *sx, side 
                 assert_int_equal(cover[r] & g[j].w_ranks, 0);
                 cover[r] |= g[j].w_ranks;
             }
+    int pr[FM_MAX_BLOCKS * FM_MAX_BLOCKS], ps[FM_MAX_BLOCKS * FM_MAX_BLOCKS], np = 0;
+    for (int r = 0; r < Lx; r++)
+        for (int s = 0; s < Lw; s++)
+            if ((a->pset[r] >> s) & 1) {
+                pr[np] = r;
+                ps[np++] = s;
+            }
     for (int x = 0; x < 256; x++) {
-        int32_t ref[256] = {0}, got[256] = {0};
-        for (int r = 0; r < Lx; r++)
-            for (int s = 0; s < Lw; s++)
-                if ((a->pset[r] >> s) & 1) {
-                    int32_t xv = sx->plane[r][x];
-                    for (int w = 0; w < 256; w++)
-                        ref[w] += xv * sw->plane[s][w];
-                }
+        /* diff = formula - plan, accumulated together; zero terms skipped */
+        int32_t diff[256] = {0};
+        for (int k = 0; k < np; k++) {
+            int32_t xv = sx->plane[pr[k]][x];
+            const int32_t *wv = sw->plane[ps[k]];
+            if (xv)
+                for (int w = 0; w < 256; w++)
+                    diff[w] += xv * wv[w];
+        }
         for (int j = 0; j < ng; j++) {
             int32_t xv = px[j][x];
-            for (int w = 0; w < 256; w++)
-                got[w] += xv * pw[j][w];
+            const int32_t *wv = pw[j];
+            if (xv)
+                for (int w = 0; w < 256; w++)
+                    diff[w] -= xv * wv[w];
         }
-        if (memcmp(ref, got, sizeof ref) != 0) {
-            for (int w = 0; w < 256; w++)
-                if (ref[w] != got[w])
-                    fprintf(stderr, "x=%d w=%d: ref %d plan %d\n", sx->lo + x, sw->lo + w,
-                            ref[w], got[w]);
-            return 1;
-        }
+        for (int w = 0; w < 256; w++)
+            if (diff[w]) {
+                fprintf(stderr, "x=%d w=%d: formula - plan = %d\n", sx->lo + x, sw->lo + w,
+                        diff[w]);
+                return 1;
+            }
     }
     *n_checked += 65536;
     return 0;
@@ -441,7 +450,7 @@ static void test_mul_ref_formula(void **state)
 {
     (void)state;
     uint64_t rng = 99;
-    for (int t = 0; t < 24; t++) {
+    for (int t = 0; t < 12; t++) {
         int x_signed = t & 1;
         int K = 1 + (int)(fm_test_rand(&rng) % 4);
         int Nx = fm_axbxp_nblocks(fm_axbxp_mag_bits(8, x_signed), K);
