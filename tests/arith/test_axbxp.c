@@ -46,6 +46,29 @@ static void test_counts(void **state)
     assert_int_equal(fm_axbxp_kept(&o, 0), 8);
 }
 
+/* Configurations that skipped validation must not overrun or hit undefined
+ * shifts (the sanitizer build checks). */
+static void test_unvalidated_configs(void **state)
+{
+    (void)state;
+    const int cfg[][3] = {{40, 1, 0}, {0, 1, 1}, {8, 100, 1}, {16, 1, 99}, {1, 1, 1}, {31, 1, 20}};
+    for (size_t i = 0; i < sizeof cfg / sizeof *cfg; i++) {
+        fm_layer_arith a;
+        memset(&a, 0, sizeof a);
+        a.x = op(cfg[i][0], cfg[i][1], cfg[i][2], FM_SEL_ROUND);
+        a.w = a.x;
+        set_all(&a);
+        fm_kept k;
+        fm_axbxp_keep(&a.x, 1, INT32_MIN, &k);
+        assert_true(k.n >= 1 && k.n <= FM_MAX_BLOCKS);
+        fm_axbxp_keep(&a.x, 0, INT32_MAX, &k);
+        (void)fm_axbxp_mul_ref(&a, 0, INT32_MAX, 1, INT32_MIN);
+        fm_axbxp_group g[FM_MAX_BLOCKS];
+        assert_true(fm_axbxp_plan(&a, g, FM_MAX_BLOCKS) <= FM_MAX_BLOCKS);
+        (void)fm_axbxp_plane_value(&a.x, 1, -5, 0xFFFF);
+    }
+}
+
 /* Hand-worked examples of each selection mode (unsigned 8 bits, K = 2:
  * blocks at bits 7:6, 5:4, 3:2, 1:0). */
 static void test_keep_examples(void **state)
@@ -532,6 +555,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_unvalidated_configs),
         cmocka_unit_test(test_keep_examples),
         cmocka_unit_test(test_keep_model),
         cmocka_unit_test(test_exact_configs),
