@@ -406,9 +406,8 @@ static int make_psets(int Lx, int Lw, uint64_t *rng, uint16_t out[][FM_MAX_BLOCK
             out[n][1] = 1;
         n++;
     }
-    /* r + s < T: every T for small squares, a spread of them for large. */
-    int tmax = Lx + Lw - 2, step = tmax > 6 ? tmax / 3 : 1;
-    for (int T = 2; T <= tmax && n < max - 2; T += step) {
+    /* r + s < T for every T that is neither {(0,0)} (T = 1) nor all. */
+    for (int T = 2; T <= Lx + Lw - 2 && n < max - 2; T++) {
         for (int r = 0; r < Lx; r++)
             for (int s = 0; s < Lw; s++)
                 if (r + s < T)
@@ -440,8 +439,8 @@ static void plan_grid(int x_signed)
                     a.w = op(8, K, Lw, (fm_select)((sel + Lx + Lw) % 3));
                     side_fill(&sx, &a.x, x_signed);
                     side_fill(&sw, &a.w, 1);
-                    uint16_t ps[12][FM_MAX_BLOCKS];
-                    int np = make_psets(Lx, Lw, &rng, ps, 12);
+                    uint16_t ps[24][FM_MAX_BLOCKS];
+                    int np = make_psets(Lx, Lw, &rng, ps, 24);
                     for (int p = 0; p < np; p++) {
                         memcpy(a.pset, ps[p], sizeof a.pset);
                         if (check_plan(&a, x_signed, &sx, &sw, &checked))
