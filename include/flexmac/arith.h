@@ -27,8 +27,8 @@ typedef enum fm_asm_proj {
     FM_ASM_QUARTET           /* each quartet rounded on its own */
 } fm_asm_proj;
 
-/* How one operand (weights or activations) of a MAC layer is represented. */
-/* Signedness is not part of the configuration: it belongs to the data.
+/* How one operand (weights or activations) of a MAC layer is represented.
+ * Signedness is not part of the configuration: it belongs to the data.
  * Weights are always signed; activations are unsigned after a ReLU and
  * signed otherwise, which the executor knows. Every function below that
  * depends on it takes an `is_signed` argument. A signed B-bit operand is
@@ -81,9 +81,11 @@ const fm_layer_arith *fm_net_arith_for(const fm_net_arith *n, const char *layer_
                                        int mac_index);
 
 /* Parses an inline form ("fp32", "fxp8", "fxp:w=6,x=8",
- * "axbxp:K=2,Lx=2,Lw=2,select=dynamic,P=...", "asm:w={1,3}") or, when spec
- * names a .json file, the JSON schema of docs/config.md. Errors name the
- * field and why. */
+ * "axbxp:K=2,Lx=2,Lw=2,select=dynamic,P=...", "asm:w={1,3}", followed by
+ * optional ";@glob=form" / ";@#index=form" rules) or, when spec names a
+ * .json file or starts with '{', the JSON schema of docs/config.md. On
+ * success out->name is set (the JSON "name" or a generated label); on error
+ * *out is empty and the message names the file, the field path and why. */
 fm_status fm_net_arith_parse(const char *spec, fm_net_arith *out, fm_error *err);
 
 /* Checks one layer configuration (the rules of docs/config.md); `path`
