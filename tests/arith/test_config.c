@@ -341,7 +341,8 @@ static void test_json_errors(void **state)
                "default.weights.bits: expected an integer");
     expect_err("{\"default\": {\"weights\": []}}", "default.weights: expected an object");
     expect_err("{\"default\": {\"weights\": {\"K\": -1}}}", "default.weights.K: -1 outside 0..8");
-    expect_err("{\"default\": {\"weights\": {\"K\": 2, \"L\": 0}}}", "default.weights.L: 0 below 1");
+    expect_err("{\"default\": {\"weights\": {\"K\": 2, \"L\": 0}}}",
+               "default.weights.L: 0 below 1");
     expect_err("{\"default\": {\"weights\": {\"K\": 2, \"select\": 1}}}",
                "default.weights.select: expected a string");
     expect_err("{\"default\": {\"weights\": {\"alphabet\": [1, 2]}}}",
