@@ -2,12 +2,16 @@
  * flexmac's packed u8 x s8 -> s32 GEMM and oneDNN's dnnl_gemm_u8s8s32 on the
  * same conv-shaped problems, on 1 and 2 threads, with ratios from one run.
  *
- *   bench_gemm [--reps N] [--min-ms T] [--threads 1|2|12]
+ *   bench_gemm [--reps N] [--min-ms T] [--threads 1|2|12] [--wall] [--dwconv]
+ *
+ * --dwconv instead times the depthwise kernel per ISA on MobileNet planes.
  *
  * Each figure is the median of N timed repetitions; each repetition loops
  * the call until it has run at least T ms. GOPS = 2*M*N*K / time; time is
  * the calling thread's CPU time for 1 thread (oneDNN is set to 1 OpenMP
- * thread, which runs on the caller) and wall time for 2 threads. */
+ * thread, which runs on the caller) and half the process CPU time for 2
+ * threads (wall time with --wall). Run oneDNN's 2-thread figures with
+ * OMP_WAIT_POLICY=passive, or its idle OpenMP threads' spinning counts. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <immintrin.h>
@@ -22,10 +26,26 @@
 #include <dnnl.h>
 #endif
 
-/* 1-thread figures use this thread's CPU time: the 2 cores are shared with
- * other jobs, and wall time would count the slices they take. 2-thread
- * figures must use wall time (and are noisier for it). */
+/* The 2 cores are shared with other jobs, and wall time would count the
+ * slices they take. So 1-thread figures use this thread's CPU time, and
+ * 2-thread figures by default the process CPU time divided by 2 (what two
+ * threads achieve while they run: memory sharing shows, preemption does
+ * not); --wall gives plain wall time for 2 threads. */
 static clockid_t bench_clock = CLOCK_THREAD_CPUTIME_ID;
+static int use_wall;
+
+static clockid_t clock_for(int nthreads)
+{
+    if (nthreads == 1)
+        return CLOCK_THREAD_CPUTIME_ID;
+    return use_wall ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID;
+}
+
+/* Seconds of "nthreads-wide" time in dt measured by clock_for(nthreads). */
+static double span(double dt, int nthreads)
+{
+    return nthreads > 1 && !use_wall ? dt / nthreads : dt;
+}
 
 static double now_s(void)
 {
@@ -110,7 +130,7 @@ static double peak_gops(int nthreads, int reps, double min_s)
         iters *= 2;
     }
     double g[32];
-    bench_clock = nthreads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
+    bench_clock = clock_for(nthreads);
     for (int r = 0; r < reps; r++) {
         pthread_t th[2];
         t = now_s();
@@ -119,7 +139,7 @@ static double peak_gops(int nthreads, int reps, double min_s)
         peak_thread(&iters);
         for (int i = 1; i < nthreads; i++)
             pthread_join(th[i], NULL);
-        t = now_s() - t;
+        t = span(now_s() - t, nthreads);
         g[r] = (double)iters * PEAK_CHAINS * 64 * 2 * nthreads / t * 1e-9;
     }
     return median(g, reps);
@@ -173,24 +193,78 @@ typedef struct {
     int M, N, K;
 } shape;
 
+/* --dwconv: depthwise 3x3 (pad 1) on MobileNet-like planes, every ISA. */
+static int bench_dwconv(int reps, double min_s)
+{
+    static const int planes[][3] = {{112, 32, 1}, {112, 64, 2}, {56, 128, 1}, {28, 256, 1},
+                                    {14, 512, 1}, {7, 1024, 1}};
+    printf("depthwise 3x3 pad 1, u8 x s8 -> s32, 1 thread (thread CPU time), GOPS = 2*MACs/t\n");
+    printf("%-18s", "H x W x C / s");
+    for (int isa = 0; isa <= (int)fm_cpu_best_isa(); isa++)
+        printf(" %11s", fm_isa_name((fm_isa)isa));
+    printf("\n");
+    for (size_t i = 0; i < sizeof planes / sizeof *planes; i++) {
+        const int H = planes[i][0], C = planes[i][1], s = planes[i][2], O = (H - 1) / s + 1;
+        uint8_t *x = malloc((size_t)H * H * C);
+        int8_t *w = malloc((size_t)9 * C);
+        int32_t *y = malloc(sizeof(int32_t) * (size_t)O * O * C);
+        if (!x || !w || !y)
+            return 1;
+        for (size_t j = 0; j < (size_t)H * H * C; j++)
+            x[j] = (uint8_t)(j * 37);
+        for (int j = 0; j < 9 * C; j++)
+            w[j] = (int8_t)(j * 11);
+        char name[32];
+        snprintf(name, sizeof name, "%dx%dx%d /%d", H, H, C, s);
+        printf("%-18s", name);
+        const double ops = 2.0 * O * O * C * 9;
+        for (int isa = 0; isa <= (int)fm_cpu_best_isa(); isa++) {
+            double g[32], t = now_s();
+            fm_dwconv_nhwc_u8s8s32((fm_isa)isa, x, H, H, C, w, 3, 3, s, s, 1, 1, O, O, 0, y);
+            t = now_s() - t;
+            long iters = (long)(min_s / (t > 1e-6 ? t : 1e-6)) + 1;
+            for (int r = 0; r < reps; r++) {
+                t = now_s();
+                for (long k = 0; k < iters; k++)
+                    fm_dwconv_nhwc_u8s8s32((fm_isa)isa, x, H, H, C, w, 3, 3, s, s, 1, 1, O, O, 0,
+                                           y);
+                g[r] = ops * iters / (now_s() - t) * 1e-9;
+            }
+            printf(" %11.1f", median(g, reps));
+            fflush(stdout);
+        }
+        printf("\n");
+        free(x);
+        free(w);
+        free(y);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int reps = 5, which = 12;
+    int reps = 5, which = 12, dw = 0;
     double min_s = 0.2;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--min-ms") && i + 1 < argc)
             min_s = atof(argv[++i]) * 1e-3;
+        else if (!strcmp(argv[i], "--dwconv"))
+            dw = 1;
+        else if (!strcmp(argv[i], "--wall"))
+            use_wall = 1;
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             which = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: %s [--reps N] [--min-ms T] [--threads 1|2|12]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--reps N] [--min-ms T] [--threads 1|2|12] [--wall] [--dwconv]\n", argv[0]);
             return 2;
         }
     }
     if (reps < 1 || reps > 32)
         reps = 5;
+    if (dw)
+        return bench_dwconv(reps, min_s);
     const shape shapes[] = {
         {"resnet20 conv 16x16 b64", 64 * 32 * 32, 16, 144},
         {"resnet20 conv 32x32 b64", 64 * 16 * 16, 32, 288},
@@ -234,7 +308,7 @@ int main(int argc, char **argv)
         for (int nt = 1; nt <= 2; nt++) {
             if (!(which == 12 || which == nt))
                 continue;
-            bench_clock = nt == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
+            bench_clock = clock_for(nt);
             fm_pool *pool = fm_pool_new(nt);
             int chunk = ((sh->M / (8 * nt)) / 48 + 1) * 48;
             gemm_job job = {P, A, C, sh->M, sh->K, sh->N, chunk};
@@ -248,7 +322,7 @@ int main(int argc, char **argv)
                 t = now_s();
                 for (long i = 0; i < iters; i++)
                     flexmac_gemm(pool, &job);
-                t = now_s() - t;
+                t = span(now_s() - t, nt);
                 g[r] = ops * iters / t * 1e-9;
             }
             gf = median(g, reps);
@@ -265,7 +339,7 @@ int main(int argc, char **argv)
                 t = now_s();
                 for (long i = 0; i < iters; i++)
                     onednn_gemm(A, B, C2, sh->M, sh->N, sh->K);
-                t = now_s() - t;
+                t = span(now_s() - t, nt);
                 g[r] = ops * iters / t * 1e-9;
             }
             gd = median(g, reps);
@@ -284,8 +358,8 @@ int main(int argc, char **argv)
         free(C2);
     }
     printf("\nGOPS = 2*M*N*K/time (1e9 int8 ops/s), median of %d; 1 thread: thread CPU time, "
-           "2 threads: wall time.\nflex/peak uses the peak for the same thread count; same = "
+           "2 threads: %s.\nflex/peak uses the peak for the same thread count; same = "
            "flexmac and oneDNN outputs identical.\n",
-           reps);
+           reps, use_wall ? "wall time" : "process CPU time / 2");
     return 0;
 }

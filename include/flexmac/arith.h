@@ -27,8 +27,8 @@ typedef enum fm_asm_proj {
     FM_ASM_QUARTET           /* each quartet rounded on its own */
 } fm_asm_proj;
 
-/* How one operand (weights or activations) of a MAC layer is represented. */
-/* Signedness is not part of the configuration: it belongs to the data.
+/* How one operand (weights or activations) of a MAC layer is represented.
+ * Signedness is not part of the configuration: it belongs to the data.
  * Weights are always signed; activations are unsigned after a ReLU and
  * signed otherwise, which the executor knows. Every function below that
  * depends on it takes an `is_signed` argument. A signed B-bit operand is
@@ -81,9 +81,11 @@ const fm_layer_arith *fm_net_arith_for(const fm_net_arith *n, const char *layer_
                                        int mac_index);
 
 /* Parses an inline form ("fp32", "fxp8", "fxp:w=6,x=8",
- * "axbxp:K=2,Lx=2,Lw=2,select=dynamic,P=...", "asm:w={1,3}") or, when spec
- * names a .json file, the JSON schema of docs/config.md. Errors name the
- * field and why. */
+ * "axbxp:K=2,Lx=2,Lw=2,select=dynamic,P=...", "asm:w={1,3}", followed by
+ * optional ";@glob=form" / ";@#index=form" rules) or, when spec names a
+ * .json file or starts with '{', the JSON schema of docs/config.md. On
+ * success out->name is set (the JSON "name" or a generated label); on error
+ * *out is empty and the message names the file, the field path and why. */
 fm_status fm_net_arith_parse(const char *spec, fm_net_arith *out, fm_error *err);
 
 /* Checks one layer configuration (the rules of docs/config.md); `path`
@@ -183,6 +185,19 @@ void fm_asm_multiples(const fm_asm_set *s, int32_t x, int64_t mult[16]);
 int64_t fm_asm_select_shift_add(const fm_asm_set *s, const int64_t mult[16], int32_t wq);
 /* x * q(w) computed by select/shift/add (multiples, projection, MAC). */
 int64_t fm_asm_mul_ref(const fm_asm_set *s, int32_t x, int32_t w);
+
+/* ------------------------------------------------------------------ */
+/* One MAC of a layer, any scheme (src/arith/layer_ref.c): the scalar   */
+/* truth that executors are compared with.                              */
+
+/* The product the layer's datapath computes for one activation x and one
+ * weight w: operands with an alphabet are first projected with their set
+ * (xs / ws, from fm_asm_set_from_operand; may be NULL for an operand
+ * without an alphabet), then a user multiplier, when set, gives
+ * fm_lut_mul(lut, x, w); otherwise the Ax-BxP product (exact when K = 0
+ * and P covers rank (0,0)). a->is_float is not looked at. */
+int64_t fm_layer_mul_ref(const fm_layer_arith *a, const fm_asm_set *xs, const fm_asm_set *ws,
+                         int x_signed, int32_t x, int w_signed, int32_t w);
 
 /* ------------------------------------------------------------------ */
 /* User-defined 8x8 multipliers (src/arith/lut.c), docs/config.md.     */

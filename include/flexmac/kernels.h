@@ -33,7 +33,9 @@ const int32_t *fm_packed_s8_colsum(const fm_packed_s8 *p);
 
 /* C[m*ldc + n] = sum_k A[m*lda + k] * B[n][k], exact int32, for m < M,
  * n < N. A is u8 (activations, one im2col row per output pixel). Single
- * threaded: callers split M across threads. */
+ * threaded: callers split M across threads. Needs lda >= K, ldc >= N; reads
+ * only the K bytes of each A row and writes only the N values of each C row.
+ * Runs the kernel of the ISA B was packed for. */
 void fm_gemm_u8s8s32(const fm_packed_s8 *B, int M, const uint8_t *A, int lda, int32_t *C,
                      int ldc);
 
@@ -86,7 +88,11 @@ void fm_gemm_s16s16s64_ref(int M, int N, int K, const int16_t *A, int lda, const
 
 /* A fixed pool of worker threads. fm_pool_run calls fn(ctx, task, worker)
  * for task in [0, ntasks) spread over the workers and returns when all are
- * done. A pool of 1 runs tasks on the calling thread. */
+ * done. A pool of 1 runs tasks on the calling thread. worker is in
+ * [0, fm_pool_size) and the caller is worker 0 (per-worker scratch can be
+ * indexed by it). Idle workers sleep. One fm_pool_run at a time per pool,
+ * and fn must not call fm_pool_run on the same pool. fm_pool_new returns
+ * NULL if threads cannot be created. */
 typedef struct fm_pool fm_pool;
 fm_pool *fm_pool_new(int nthreads); /* 0 = number of online CPUs */
 void fm_pool_free(fm_pool *p);

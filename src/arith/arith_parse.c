@@ -49,7 +49,8 @@ static fm_status parse_alphabet(const char *s, const char *key, int Q, uint16_t 
     snprintf(buf, sizeof buf, "%.*s", (int)(n - 2), s + 1);
     uint16_t m = 0;
     int i = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), i++) {
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), i++) {
         int a = 0;
         if (parse_int(trim(t), key, &a, err))
             return err ? err->code : FM_ERR_INVALID;

@@ -19,10 +19,13 @@ int fm_axbxp_nblocks(int Bm, int K)
     return (Bm + K - 1) / K;
 }
 
-/* L as the hardware uses it: <= 0 or > N means all N blocks. */
+/* L as the hardware uses it: <= 0 or > N means all N blocks. Never more
+ * than FM_MAX_BLOCKS, so an unvalidated configuration cannot overrun the
+ * per-rank arrays. */
 static int kept_count(int L, int N)
 {
-    return (L <= 0 || L > N) ? N : L;
+    int n = (L <= 0 || L > N) ? N : L;
+    return n < FM_MAX_BLOCKS ? n : FM_MAX_BLOCKS;
 }
 
 int fm_axbxp_kept(const fm_operand_arith *o, int is_signed)
@@ -54,7 +57,10 @@ static int floor_log2(uint32_t m)
 
 void fm_axbxp_keep(const fm_operand_arith *o, int is_signed, int32_t v, fm_kept *out)
 {
-    const int Bm = fm_axbxp_mag_bits(o->bits, is_signed);
+    /* Validated configurations have 1 <= Bm <= 16; clamping keeps every
+     * shift below defined even for ones that were not. */
+    int Bm = fm_axbxp_mag_bits(o->bits, is_signed);
+    Bm = Bm < 1 ? 1 : Bm > 30 ? 30 : Bm;
     const int64_t maxm = ((int64_t)1 << Bm) - 1;
     int64_t m = v < 0 ? -(int64_t)v : (int64_t)v;
     if (m > maxm)
@@ -69,7 +75,7 @@ void fm_axbxp_keep(const fm_operand_arith *o, int is_signed, int32_t v, fm_kept 
         return;
     }
 
-    const int K = o->K;
+    const int K = o->K < Bm ? o->K : Bm; /* K >= Bm: one block either way */
     const int N = fm_axbxp_nblocks(Bm, K);
     const int L = kept_count(o->L, N);
     const int64_t kmask = ((int64_t)1 << K) - 1;

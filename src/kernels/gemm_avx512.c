@@ -7,14 +7,19 @@
  * MR*NV accumulators (24 of the 32 zmm). Blocking: M blocks of M_BLOCK rows,
  * K blocks of at most 4*KC_MAX_GROUPS bytes (a KC x 64 slice of a B panel,
  * 32 KiB, stays in L1 while every tile of the M block passes over it), C
- * reloaded between K blocks from L2. */
+ * reloaded between K blocks from L2. N <= 16 uses the quad layout and kernel
+ * further down (16-byte A broadcasts). */
 #include <immintrin.h>
 #include <string.h>
 
 #include "kernels_internal.h"
 
+#ifndef KC_MAX_GROUPS
 #define KC_MAX_GROUPS 128 /* 512 k per block */
-#define M_BLOCK 96        /* rows whose C and A block stay in L2 */
+#endif
+#ifndef M_BLOCK
+#define M_BLOCK 96 /* rows whose C and A block stay in L2 */
+#endif
 
 #define FM_INLINE static inline __attribute__((always_inline))
 
@@ -24,7 +29,6 @@ FM_INLINE __m512i bcast4(const uint8_t *p)
     memcpy(&v, p, 4);
     return _mm512_set1_epi32(v);
 }
-
 
 /* The accumulators are named variables, not an array: GCC keeps arrays of
  * vectors in memory. Blocks for i >= MR or v >= NV vanish at compile time. */
@@ -145,9 +149,137 @@ static void tile_product(kern_fn kern, int r, const uint8_t *A, int lda, const i
             memcpy(C + (size_t)t * ldc, tile + t * 64, sizeof(int32_t) * (size_t)cols);
 }
 
+/* ---- N <= 16: "quad" layout ----
+ * With one zmm of columns the plain kernel needs one A broadcast per
+ * vpdpbusd. Instead each 128-bit lane L of B vector v (v = 0..3) holds column
+ * 4L + v for 4 consecutive groups of 4 k, and A is broadcast 16 bytes at a
+ * time (vbroadcasti32x4): one broadcast feeds 4 vpdpbusd, like the 6x4
+ * kernel. Lane dword j then holds a partial sum over groups = j (mod 4), and
+ * the 4 partials are added once per tile by the unpack/add tree in
+ * quad_reduce, which also lands column n in dword n. */
+#define QMR 6
+
+FM_INLINE __m512i bcast16(const uint8_t *p)
+{
+    return _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)p));
+}
+
+FM_INLINE __m512i quad_reduce(__m512i q0, __m512i q1, __m512i q2, __m512i q3)
+{
+    const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(q0, q1),
+                                         _mm512_unpackhi_epi32(q0, q1));
+    const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(q2, q3),
+                                         _mm512_unpackhi_epi32(q2, q3));
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
+}
+
+#define QROW_FMA(i)                                                                           \
+    if ((i) < MR) {                                                                           \
+        const __m512i a = bcast16(A + (size_t)(i) * lda + 16 * h);                            \
+        acc_##i##_0 = _mm512_dpbusd_epi32(acc_##i##_0, a, b0);                                \
+        acc_##i##_1 = _mm512_dpbusd_epi32(acc_##i##_1, a, b1);                                \
+        acc_##i##_2 = _mm512_dpbusd_epi32(acc_##i##_2, a, b2);                                \
+        acc_##i##_3 = _mm512_dpbusd_epi32(acc_##i##_3, a, b3);                                \
+    }
+#define QACC_INIT(i, v)                                                                       \
+    if ((i) < MR && init)                                                                     \
+        acc_##i##_##v = _mm512_load_si512((const void *)(part + ((i) * 4 + (v)) * 16));
+#define QROW_INIT(i) FOR_COLS(QACC_INIT, i)
+#define QACC_STORE(i, v)                                                                      \
+    if ((i) < MR)                                                                             \
+        _mm512_store_si512((void *)(part + ((i) * 4 + (v)) * 16), acc_##i##_##v);
+#define QROW_STORE(i) FOR_COLS(QACC_STORE, i)
+
+/* part[MR x 4 zmm] (+)= partial sums of A[MR x 16*quads] * B (quad
+ * layout). The lane reduction happens outside: done here, after the loop,
+ * it makes GCC spill the accumulators inside the loop. */
+FM_INLINE void kernel_quad(const int MR, const uint8_t *A, int lda, const int8_t *Bp, int quads,
+                           int32_t *part, int init)
+{
+    FOR_ROWS(ROW_DECL)
+    FOR_ROWS(QROW_INIT)
+    const int8_t *b = Bp;
+    for (int h = 0; h < quads; h++, b += 256) {
+        const __m512i b0 = _mm512_load_si512((const void *)b);
+        const __m512i b1 = _mm512_load_si512((const void *)(b + 64));
+        const __m512i b2 = _mm512_load_si512((const void *)(b + 128));
+        const __m512i b3 = _mm512_load_si512((const void *)(b + 192));
+        FOR_ROWS(QROW_FMA)
+    }
+    FOR_ROWS(QROW_STORE)
+}
+
+typedef void (*qkern_fn)(const uint8_t *, int, const int8_t *, int, int32_t *, int);
+#define DEF_QKERN(mr)                                                                          \
+    static void qkern_##mr(const uint8_t *A, int lda, const int8_t *Bp, int quads,             \
+                           int32_t *part, int init)                                            \
+    {                                                                                          \
+        kernel_quad(mr, A, lda, Bp, quads, part, init);                                        \
+    }
+DEF_QKERN(1) DEF_QKERN(2) DEF_QKERN(3) DEF_QKERN(4) DEF_QKERN(5) DEF_QKERN(6)
+static const qkern_fn qkern_tab[QMR] = {qkern_1, qkern_2, qkern_3, qkern_4, qkern_5, qkern_6};
+
+/* Quad-layout tile: K tail (1..15 bytes) as one more zero-padded quad into
+ * the same partial sums, then per row the lane reduction, plus C when
+ * accumulating, and a store of the N (<= 16) valid columns. */
+static void tile_quad(int r, const uint8_t *A, int lda, const int8_t *bp, int full, int tail,
+                      int32_t *C, int ldc, int load_c, int cols)
+{
+    int32_t part[QMR * 64] __attribute__((aligned(64)));
+    qkern_fn kern = qkern_tab[r - 1];
+    if (full > 0)
+        kern(A, lda, bp, full, part, 0);
+    if (tail) {
+        uint8_t last[QMR * 16] = {0};
+        for (int t = 0; t < r; t++)
+            memcpy(last + 16 * t, A + (size_t)t * lda + 16 * full, (size_t)tail);
+        kern(last, 16, bp + (size_t)full * 256, 1, part, full > 0);
+    }
+    const __mmask16 mk = cols >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cols) - 1);
+    for (int t = 0; t < r; t++) {
+        const int32_t *q = part + t * 64;
+        __m512i v = quad_reduce(_mm512_load_si512((const void *)q),
+                                _mm512_load_si512((const void *)(q + 16)),
+                                _mm512_load_si512((const void *)(q + 32)),
+                                _mm512_load_si512((const void *)(q + 48)));
+        int32_t *c = C + (size_t)t * ldc;
+        if (load_c)
+            v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(mk, c));
+        _mm512_mask_storeu_epi32(c, mk, v);
+    }
+}
+
+static void gemm_quad(const struct fm_packed_s8 *B, int M, const uint8_t *A, int lda, int32_t *C,
+                      int ldc, int accumulate)
+{
+    const int K = B->K, Q = B->kp / 16, qmax = KC_MAX_GROUPS / 4;
+    const int nkb = (Q + qmax - 1) / qmax;
+    const int qc = (Q + nkb - 1) / nkb;
+    const int8_t *data = B->data;
+    for (int m0 = 0; m0 < M; m0 += M_BLOCK) {
+        const int mb = M - m0 < M_BLOCK ? M - m0 : M_BLOCK;
+        for (int h0 = 0; h0 < Q; h0 += qc) {
+            const int k0 = 16 * h0;
+            const int kend = 16 * (h0 + qc) < K ? 16 * (h0 + qc) : K;
+            const int full = (kend - k0) / 16, tail = (kend - k0) % 16;
+            const int load_c = accumulate || h0 > 0;
+            for (int i = 0; i < mb; i += QMR) {
+                const int r = mb - i < QMR ? mb - i : QMR;
+                const size_t row = (size_t)(m0 + i);
+                tile_quad(r, A + row * lda + k0, lda, data + (size_t)h0 * 256, full, tail,
+                          C + row * ldc, ldc, load_c, B->N);
+            }
+        }
+    }
+}
+
 void fm_gemm_avx512_run(const struct fm_packed_s8 *B, int M, const uint8_t *A, int lda,
                         int32_t *C, int ldc, int accumulate)
 {
+    if (B->quad16) {
+        gemm_quad(B, M, A, lda, C, ldc, accumulate);
+        return;
+    }
     const int K = B->K, G = B->kp / 4;
     /* Even K blocks of at most KC_MAX_GROUPS groups of 4. */
     const int nkb = (G + KC_MAX_GROUPS - 1) / KC_MAX_GROUPS;

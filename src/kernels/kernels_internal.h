@@ -13,14 +13,22 @@
  *              for each group g of 4 k, npanel[p]*16 columns x 4 bytes:
  *              byte (g*w + n)*4 + j = B[n0 + n][4g + j] (zero past N or K),
  *              which is the operand vpdpbusd wants for one zmm of columns.
- *  AVX2:       data is int16; K padded to kp (multiple of 2); panels of up to
- *              16 columns (npanel[p] ymm of 8 columns); for each pair g of k,
- *              w columns x 2 int16: elem (g*w + n)*2 + j = B[n0 + n][2g + j],
- *              the operand vpmaddwd wants (exact: no int16 saturation). */
+ *              Except when N <= 16 (quad16 set): K padded to a multiple of
+ *              16, one panel; for each quad h of 16 k, 4 zmm v = 0..3; in
+ *              zmm v, 128-bit lane L holds column n = 4L + v, k 16h .. 16h+15:
+ *              byte h*256 + v*64 + L*16 + (k % 16) = B[n][k].
+ *  AVX2:       data is int16; K padded with zeros to kp (multiple of 4);
+ *              panels of up to 16 columns (npanel[p] ymm of 8 columns). For
+ *              each group g of 4 k and each ymm v of the panel come two ymm
+ *              (vector index (g*npanel + v)*2 + h, 16 int16 each): h=0 holds
+ *              per column j the pair (B[n][4g], B[n][4g+2]), h=1 the pair
+ *              (B[n][4g+1], B[n][4g+3]), n = n0 + 8v + j: the operands of
+ *              vpmaddwd against A's bytes split into (a0,a2) and (a1,a3). */
 struct fm_packed_s8 {
     fm_isa isa;
     int N, K;
     int kp;            /* padded K */
+    int quad16;        /* AVX512VNNI with N <= 16: quad layout */
     int panel_cols;    /* columns per full panel (64 avx512, 16 avx2) */
     int npanels;
     int *npanel;       /* vectors in each panel */

@@ -74,7 +74,20 @@ fm_packed_s8 *fm_pack_s8(fm_isa isa, int N, int K, const int8_t *B, int ldb)
             s += B[(size_t)n * ldb + k];
         p->colsum[n] = s;
     }
-    if (isa == FM_ISA_AVX512VNNI) {
+    if (isa == FM_ISA_AVX512VNNI && N <= 16) {
+        /* quad layout (kernels_internal.h): one panel, K padded to 16 */
+        p->quad16 = 1;
+        p->kp = (K + 15) & ~15;
+        if (make_panels(p, 64, 16, 4, p->kp / 4))
+            goto fail;
+        int8_t *d = alloc64(total_elems(p, 16, 4, p->kp / 4));
+        if (!(p->data = d))
+            goto fail;
+        for (int n = 0; n < N; n++)
+            for (int k = 0; k < K; k++)
+                d[(size_t)(k / 16) * 256 + (n % 4) * 64 + (n / 4) * 16 + (k % 16)] =
+                    B[(size_t)n * ldb + k];
+    } else if (isa == FM_ISA_AVX512VNNI) {
         p->kp = (K + 3) & ~3;
         int groups = p->kp / 4;
         if (make_panels(p, 64, 16, 4, groups))
@@ -90,19 +103,23 @@ fm_packed_s8 *fm_pack_s8(fm_isa isa, int N, int K, const int8_t *B, int ldb)
                     pd[((size_t)(k / 4) * w + n) * 4 + (k & 3)] = B[(size_t)(n0 + n) * ldb + k];
         }
     } else if (isa == FM_ISA_AVX2) {
-        p->kp = (K + 1) & ~1;
-        int groups = p->kp / 2;
-        if (make_panels(p, 16, 8, 2, groups))
+        p->kp = (K + 3) & ~3;
+        int groups = p->kp / 4;
+        if (make_panels(p, 16, 8, 4, groups))
             goto fail;
-        int16_t *d = alloc64(sizeof(int16_t) * total_elems(p, 8, 2, groups));
+        int16_t *d = alloc64(sizeof(int16_t) * total_elems(p, 8, 4, groups));
         if (!(p->data = d))
             goto fail;
         for (int q = 0; q < p->npanels; q++) {
-            int w = p->npanel[q] * 8, n0 = q * 16;
+            int nv = p->npanel[q], n0 = q * 16;
             int16_t *pd = d + p->panel_off[q];
-            for (int n = 0; n < w && n0 + n < N; n++)
-                for (int k = 0; k < K; k++)
-                    pd[((size_t)(k / 2) * w + n) * 2 + (k & 1)] = B[(size_t)(n0 + n) * ldb + k];
+            for (int n = 0; n < nv * 8 && n0 + n < N; n++)
+                for (int k = 0; k < K; k++) {
+                    /* k%4 = 0,2 -> even vector, 1,3 -> odd; slot k%4 / 2 */
+                    size_t vec = (size_t)(k / 4) * nv * 2 + (size_t)(n / 8) * 2 + (k & 1);
+                    pd[vec * 16 + (size_t)(n % 8) * 2 + ((k >> 1) & 1)] =
+                        B[(size_t)(n0 + n) * ldb + k];
+                }
         }
     } else {
         p->kp = K;

@@ -46,6 +46,29 @@ static void test_counts(void **state)
     assert_int_equal(fm_axbxp_kept(&o, 0), 8);
 }
 
+/* Configurations that skipped validation must not overrun or hit undefined
+ * shifts (the sanitizer build checks). */
+static void test_unvalidated_configs(void **state)
+{
+    (void)state;
+    const int cfg[][3] = {{40, 1, 0}, {0, 1, 1}, {8, 100, 1}, {16, 1, 99}, {1, 1, 1}, {31, 1, 20}};
+    for (size_t i = 0; i < sizeof cfg / sizeof *cfg; i++) {
+        fm_layer_arith a;
+        memset(&a, 0, sizeof a);
+        a.x = op(cfg[i][0], cfg[i][1], cfg[i][2], FM_SEL_ROUND);
+        a.w = a.x;
+        set_all(&a);
+        fm_kept k;
+        fm_axbxp_keep(&a.x, 1, INT32_MIN, &k);
+        assert_true(k.n >= 1 && k.n <= FM_MAX_BLOCKS);
+        fm_axbxp_keep(&a.x, 0, INT32_MAX, &k);
+        (void)fm_axbxp_mul_ref(&a, 0, INT32_MAX, 1, INT32_MIN);
+        fm_axbxp_group g[FM_MAX_BLOCKS];
+        assert_true(fm_axbxp_plan(&a, g, FM_MAX_BLOCKS) <= FM_MAX_BLOCKS);
+        (void)fm_axbxp_plane_value(&a.x, 1, -5, 0xFFFF);
+    }
+}
+
 /* Hand-worked examples of each selection mode (unsigned 8 bits, K = 2:
  * blocks at bits 7:6, 5:4, 3:2, 1:0). */
 static void test_keep_examples(void **state)
@@ -225,18 +248,78 @@ static void test_exact_configs(void **state)
     assert_int_equal(fm_axbxp_mul_ref(&a, 0, 70000, 1, -40000), -(int64_t)65535 * 32767);
 }
 
+
+/* Every plane value of every 8-bit operand, for every block configuration,
+ * fits the int8 GEMM operands: the full rank mask bounds all others since
+ * blocks are non-negative and disjoint. */
+static void test_plane_ranges(void **state)
+{
+    (void)state;
+    uint64_t rng = 4242;
+    for (int sg = 0; sg <= 1; sg++)
+        for (int K = 1; K <= 8; K++) {
+            int N = fm_axbxp_nblocks(fm_axbxp_mag_bits(8, sg), K);
+            for (int L = 1; L <= N; L++)
+                for (int sel = 0; sel < 3; sel++) {
+                    fm_operand_arith o = op(8, K, L, (fm_select)sel);
+                    for (int v = sg ? -128 : 0; v < (sg ? 128 : 256); v++) {
+                        int32_t full = fm_axbxp_plane_value(&o, sg, v, 0xFFFF);
+                        int32_t part = fm_axbxp_plane_value(&o, sg, v,
+                                                            (uint16_t)fm_test_rand(&rng));
+                        if (sg)
+                            assert_true(full >= -127 && full <= 127);
+                        else
+                            assert_true(full >= 0 && full <= 255);
+                        assert_true(abs(part) <= abs(full));
+                        assert_true(part == 0 || (part < 0) == (full < 0));
+                    }
+                }
+        }
+}
+
 /* ---- Exhaustive plan check over a grid of configurations ---- */
 
+#define CACHE_MAX 64
 typedef struct side {
     int n;                       /* values 0..n-1 stand for v = lo + i */
     int lo;
+    int is_signed;
+    fm_operand_arith o;
     int32_t plane[FM_MAX_BLOCKS][256]; /* signed shifted block of rank r */
+    /* fm_axbxp_plane_value results per rank mask, computed on first use
+     * (the product sets of one operand configuration reuse masks a lot) */
+    int n_cached;
+    uint16_t cached_mask[CACHE_MAX];
+    int32_t cached[CACHE_MAX][256];
 } side;
+
+static const int32_t *side_plane(side *sd, uint16_t mask)
+{
+    for (int i = 0; i < sd->n_cached; i++)
+        if (sd->cached_mask[i] == mask)
+            return sd->cached[i];
+    assert_true(sd->n_cached < CACHE_MAX);
+    int k = sd->n_cached++;
+    sd->cached_mask[k] = mask;
+    for (int i = 0; i < 256; i++) {
+        int32_t v = fm_axbxp_plane_value(&sd->o, sd->is_signed, sd->lo + i, mask);
+        /* int8 GEMM operands: u8 activations when unsigned, s8 +-127 */
+        if (sd->is_signed)
+            assert_true(v >= -127 && v <= 127);
+        else
+            assert_true(v >= 0 && v <= 255);
+        sd->cached[k][i] = v;
+    }
+    return sd->cached[k];
+}
 
 static void side_fill(side *sd, const fm_operand_arith *o, int is_signed)
 {
     sd->lo = is_signed ? -128 : 0;
     sd->n = 256;
+    sd->is_signed = is_signed;
+    sd->o = *o;
+    sd->n_cached = 0;
     memset(sd->plane, 0, sizeof sd->plane);
     for (int i = 0; i < 256; i++) {
         fm_kept k;
@@ -246,28 +329,25 @@ static void side_fill(side *sd, const fm_operand_arith *o, int is_signed)
     }
 }
 
+/* The exhaustive loops run at -O2 even in the Debug/sanitizer build (still
+ * instrumented), so that build stays at seconds. */
+#define HOT __attribute__((optimize("O2")))
+
 /* Compares, for all 65536 pairs, the contract's formula
  * sum_{(r,s) in P} sign x~_r w~_s 2^(p_r K + q_s K) (from precomputed kept
  * blocks) with the plan's sum of group-plane products. Returns 0 on match. */
-static int check_plan(const fm_layer_arith *a, int x_signed, const side *sx, const side *sw,
+HOT static int check_plan(const fm_layer_arith *a, int x_signed, side *sx, side *sw,
                       long *n_checked)
 {
     fm_axbxp_group g[FM_MAX_BLOCKS];
     int ng = fm_axbxp_plan(a, g, FM_MAX_BLOCKS);
     assert_true(ng >= 0 && ng <= FM_MAX_BLOCKS);
     int Lx = fm_axbxp_kept(&a->x, x_signed), Lw = fm_axbxp_kept(&a->w, 1);
-    static int32_t px[FM_MAX_BLOCKS][256], pw[FM_MAX_BLOCKS][256];
-    for (int j = 0; j < ng; j++)
-        for (int i = 0; i < 256; i++) {
-            px[j][i] = fm_axbxp_plane_value(&a->x, x_signed, sx->lo + i, g[j].x_ranks);
-            pw[j][i] = fm_axbxp_plane_value(&a->w, 1, sw->lo + i, g[j].w_ranks);
-            /* int8 GEMM operands: u8 activations when unsigned, s8 +-127 */
-            if (x_signed)
-                assert_true(px[j][i] >= -127 && px[j][i] <= 127);
-            else
-                assert_true(px[j][i] >= 0 && px[j][i] <= 255);
-            assert_true(pw[j][i] >= -127 && pw[j][i] <= 127);
-        }
+    const int32_t *px[FM_MAX_BLOCKS], *pw[FM_MAX_BLOCKS];
+    for (int j = 0; j < ng; j++) {
+        px[j] = side_plane(sx, g[j].x_ranks);
+        pw[j] = side_plane(sw, g[j].w_ranks);
+    }
     /* The groups must partition P restricted to the kept ranks. */
     uint16_t cover[FM_MAX_BLOCKS] = {0};
     for (int j = 0; j < ng; j++)
@@ -276,27 +356,36 @@ static int check_plan(const fm_layer_arith *a, int x_signed, const side *sx, con
                 assert_int_equal(cover[r] & g[j].w_ranks, 0);
                 cover[r] |= g[j].w_ranks;
             }
+    int pr[FM_MAX_BLOCKS * FM_MAX_BLOCKS], ps[FM_MAX_BLOCKS * FM_MAX_BLOCKS], np = 0;
+    for (int r = 0; r < Lx; r++)
+        for (int s = 0; s < Lw; s++)
+            if ((a->pset[r] >> s) & 1) {
+                pr[np] = r;
+                ps[np++] = s;
+            }
     for (int x = 0; x < 256; x++) {
-        int32_t ref[256] = {0}, got[256] = {0};
-        for (int r = 0; r < Lx; r++)
-            for (int s = 0; s < Lw; s++)
-                if ((a->pset[r] >> s) & 1) {
-                    int32_t xv = sx->plane[r][x];
-                    for (int w = 0; w < 256; w++)
-                        ref[w] += xv * sw->plane[s][w];
-                }
+        /* diff = formula - plan, accumulated together; zero terms skipped */
+        int32_t diff[256] = {0};
+        for (int k = 0; k < np; k++) {
+            int32_t xv = sx->plane[pr[k]][x];
+            const int32_t *wv = sw->plane[ps[k]];
+            if (xv)
+                for (int w = 0; w < 256; w++)
+                    diff[w] += xv * wv[w];
+        }
         for (int j = 0; j < ng; j++) {
             int32_t xv = px[j][x];
-            for (int w = 0; w < 256; w++)
-                got[w] += xv * pw[j][w];
+            const int32_t *wv = pw[j];
+            if (xv)
+                for (int w = 0; w < 256; w++)
+                    diff[w] -= xv * wv[w];
         }
-        if (memcmp(ref, got, sizeof ref) != 0) {
-            for (int w = 0; w < 256; w++)
-                if (ref[w] != got[w])
-                    fprintf(stderr, "x=%d w=%d: ref %d plan %d\n", sx->lo + x, sw->lo + w,
-                            ref[w], got[w]);
-            return 1;
-        }
+        for (int w = 0; w < 256; w++)
+            if (diff[w]) {
+                fprintf(stderr, "x=%d w=%d: formula - plan = %d\n", sx->lo + x, sw->lo + w,
+                        diff[w]);
+                return 1;
+            }
     }
     *n_checked += 65536;
     return 0;
@@ -317,9 +406,8 @@ static int make_psets(int Lx, int Lw, uint64_t *rng, uint16_t out[][FM_MAX_BLOCK
             out[n][1] = 1;
         n++;
     }
-    /* r + s < T: every T for small squares, a spread of them for large. */
-    int tmax = Lx + Lw - 2, step = tmax > 6 ? tmax / 3 : 1;
-    for (int T = 2; T <= tmax && n < max - 2; T += step) {
+    /* r + s < T for every T that is neither {(0,0)} (T = 1) nor all. */
+    for (int T = 2; T <= Lx + Lw - 2 && n < max - 2; T++) {
         for (int r = 0; r < Lx; r++)
             for (int s = 0; s < Lw; s++)
                 if (r + s < T)
@@ -351,8 +439,8 @@ static void plan_grid(int x_signed)
                     a.w = op(8, K, Lw, (fm_select)((sel + Lx + Lw) % 3));
                     side_fill(&sx, &a.x, x_signed);
                     side_fill(&sw, &a.w, 1);
-                    uint16_t ps[12][FM_MAX_BLOCKS];
-                    int np = make_psets(Lx, Lw, &rng, ps, 12);
+                    uint16_t ps[24][FM_MAX_BLOCKS];
+                    int np = make_psets(Lx, Lw, &rng, ps, 24);
                     for (int p = 0; p < np; p++) {
                         memcpy(a.pset, ps[p], sizeof a.pset);
                         if (check_plan(&a, x_signed, &sx, &sw, &checked))
@@ -384,7 +472,7 @@ static void test_mul_ref_formula(void **state)
 {
     (void)state;
     uint64_t rng = 99;
-    for (int t = 0; t < 24; t++) {
+    for (int t = 0; t < 12; t++) {
         int x_signed = t & 1;
         int K = 1 + (int)(fm_test_rand(&rng) % 4);
         int Nx = fm_axbxp_nblocks(fm_axbxp_mag_bits(8, x_signed), K);
@@ -466,10 +554,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_unvalidated_configs),
         cmocka_unit_test(test_keep_examples),
         cmocka_unit_test(test_keep_model),
         cmocka_unit_test(test_exact_configs),
         cmocka_unit_test(test_plan_shapes),
+        cmocka_unit_test(test_plane_ranges),
         cmocka_unit_test(test_mul_ref_formula),
         cmocka_unit_test(test_plan_signed),
         cmocka_unit_test(test_plan_unsigned),

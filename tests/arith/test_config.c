@@ -341,7 +341,8 @@ static void test_json_errors(void **state)
                "default.weights.bits: expected an integer");
     expect_err("{\"default\": {\"weights\": []}}", "default.weights: expected an object");
     expect_err("{\"default\": {\"weights\": {\"K\": -1}}}", "default.weights.K: -1 outside 0..8");
-    expect_err("{\"default\": {\"weights\": {\"K\": 2, \"L\": 0}}}", "default.weights.L: 0 below 1");
+    expect_err("{\"default\": {\"weights\": {\"K\": 2, \"L\": 0}}}",
+               "default.weights.L: 0 below 1");
     expect_err("{\"default\": {\"weights\": {\"K\": 2, \"select\": 1}}}",
                "default.weights.select: expected a string");
     expect_err("{\"default\": {\"weights\": {\"alphabet\": [1, 2]}}}",
@@ -407,6 +408,49 @@ static void test_validate(void **state)
     assert_string_equal(e.msg, "weights.select: unknown mode 9");
 }
 
+/* Truncated and corrupted specs never crash, and every failure explains
+ * itself (the sanitizer build checks memory). */
+static void test_mutations(void **state)
+{
+    (void)state;
+    const char *seeds[] = {
+        "axbxp:Kx=3,Kw=2,Lx=2,Lw=2,select_x=round,P={(0,0),(0,1),(1,0)};@c*=fxp4;@#2=fp32",
+        "asm:w={1,3,5},x={1},Q=4,proj=quartet,bits_w=12",
+        "{\"name\":\"n\",\"default\":{\"weights\":{\"bits\":8,\"K\":2,\"L\":2,"
+        "\"select\":\"dynamic\"},\"products\":[[0,0],[1,0]]},\"layers\":[{\"match\":"
+        "\"a*\",\"weights\":{\"alphabet\":[1,3],\"K\":0}},{\"index\":1,\"products\":"
+        "{\"max_rank_sum\":1}}]}",
+    };
+    const char alphabet[] = "{}[](),:;=@#\"0123456789-+<KLPwx ";
+    uint64_t rng = 31337;
+    char buf[512];
+    for (int it = 0; it < 3000; it++) {
+        const char *seed = seeds[it % 3];
+        size_t len = strlen(seed);
+        memcpy(buf, seed, len + 1);
+        int edits = 1 + (int)(fm_test_rand(&rng) % 3);
+        for (int k = 0; k < edits; k++) {
+            size_t at = fm_test_rand(&rng) % len;
+            switch (fm_test_rand(&rng) % 3) {
+            case 0: buf[at] = alphabet[fm_test_rand(&rng) % (sizeof alphabet - 1)]; break;
+            case 1: buf[at] = '\0'; len = at ? at : 1; break;
+            default: memmove(buf + at, buf + at + 1, len - at); len = len > 1 ? len - 1 : 1;
+            }
+        }
+        fm_net_arith n;
+        fm_error e;
+        fm_error_clear(&e);
+        if (fm_net_arith_parse(buf, &n, &e) == FM_OK) {
+            char *j;
+            assert_int_equal(fm_net_arith_to_json(&n, &j, &e), FM_OK);
+            free(j);
+            fm_net_arith_free(&n);
+        } else {
+            assert_true(e.msg[0] != '\0');
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_inline_rules), cmocka_unit_test(test_inline_errors),
         cmocka_unit_test(test_json_file),    cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_json_errors),  cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
