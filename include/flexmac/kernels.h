@@ -86,6 +86,25 @@ void fm_dwconv_nhwc_u8s8s32_ref(const uint8_t *x, int H, int W, int C, const int
 void fm_gemm_s16s16s64_ref(int M, int N, int K, const int16_t *A, int lda, const int16_t *B,
                            int ldb, int64_t *C, int ldc);
 
+/* Activation quantization: q[i] = clamp(round_half_away(x[i] * inv), lo, hi)
+ * + off, as u8 (callers keep lo + off >= 0 and hi + off <= 255). Rounding is
+ * trunc plus an exact remainder test (no +0.5 error near halves); NaN maps
+ * to lo. Every ISA gives the scalar path's bytes. */
+void fm_quantize_u8(fm_isa isa, const float *x, int64_t n, float inv, int32_t lo, int32_t hi,
+                    int32_t off, uint8_t *q);
+void fm_quantize_u8_ref(const float *x, int64_t n, float inv, int32_t lo, int32_t hi, int32_t off,
+                        uint8_t *q);
+/* One code, the scalar definition the vector paths follow. */
+int32_t fm_quantize_one(float v, float inv, int32_t lo, int32_t hi);
+
+/* Accumulator epilogue: y[r*ldy + o] = (float)((double)(acc[r*lda + o] -
+ * corr[o]) * scale[o]) + bias[o], then max(y, 0) when relu, for r < rows,
+ * o < n. corr may be NULL (no correction). */
+void fm_dequant_rows(fm_isa isa, const int32_t *acc, int lda, int rows, int n, const int32_t *corr,
+                     const float *scale, const float *bias, int relu, float *y, int ldy);
+void fm_dequant_rows_ref(const int32_t *acc, int lda, int rows, int n, const int32_t *corr,
+                         const float *scale, const float *bias, int relu, float *y, int ldy);
+
 /* A fixed pool of worker threads. fm_pool_run calls fn(ctx, task, worker)
  * for task in [0, ntasks) spread over the workers and returns when all are
  * done. A pool of 1 runs tasks on the calling thread. worker is in

@@ -74,12 +74,11 @@ void fm_mac_int_free(fm_mac *m)
 }
 
 /* u8 view of the codes: offset by 128 when signed (see file comment). */
-static void quantize_input_u8(const fm_mac *m, const float *x, int64_t count, uint8_t *q)
+static void quantize_input_u8(const fm_exec *e, const fm_mac *m, const float *x, int64_t count,
+                              uint8_t *q)
 {
-    float inv = 1.0f / m->sx;
     int32_t lo = m->x_signed ? -m->xmax : 0, off = m->x_signed ? 128 : 0;
-    for (int64_t i = 0; i < count; i++)
-        q[i] = (uint8_t)(fm_quantize_code(x[i], inv, lo, m->xmax) + off);
+    fm_quantize_u8(e->isa, x, count, 1.0f / m->sx, lo, m->xmax, off, q);
 }
 
 static void gather_rows_u8(const fm_mac *m, const uint8_t *q, int g, int64_t r0, int nrows,
@@ -135,7 +134,7 @@ static void lut_tile(const fm_mac *m, const uint8_t *a, int nr, int g, int32_t *
 static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
 {
     int64_t rows = (int64_t)n * m->OH * m->OW;
-    quantize_input_u8(m, x, (int64_t)n * m->H * m->W * m->C, w->q8);
+    quantize_input_u8(e, m, x, (int64_t)n * m->H * m->W * m->C, w->q8);
     uint8_t pad = m->x_signed ? 128 : 0;
     uint8_t *tmp = w->col8 + (size_t)FM_MAC_ROW_TILE * m->K;
     for (int g = 0; g < m->group; g++) {
@@ -166,19 +165,14 @@ static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, 
                         fm_gemm_u8s8s32_acc(pl->packed[g], nr, ap, m->K, w->acc, m->ocg);
                 }
             }
-            for (int r = 0; r < nr; r++) {
-                const int32_t *ar = w->acc + (size_t)r * m->ocg;
-                float *yr = y + (size_t)(r0 + r) * m->OC + (size_t)g * m->ocg;
-                for (int o = 0; o < m->ocg; o++) {
-                    int oc = g * m->ocg + o;
-                    int32_t acc = ar[o] - (m->lut ? 0 : m->corr[oc]);
-                    yr[o] = (float)((double)acc * m->oscale[oc]) + m->bias[oc];
-                }
-            }
+            int go = g * m->ocg;
+            fm_dequant_rows(e->isa, w->acc, m->ocg, nr, m->ocg, m->lut ? NULL : m->corr + go,
+                            m->oscale + go, m->bias + go, m->act == FM_ACT_RELU,
+                            y + (size_t)r0 * m->OC + go, m->OC);
         }
     }
-    fm_apply_act(y, rows * m->OC, m->act, m->act_min, m->act_max);
-    (void)e;
+    if (m->act != FM_ACT_RELU)
+        fm_apply_act(y, rows * m->OC, m->act, m->act_min, m->act_max);
 }
 
 /* Reference path for operands wider than 8 bits: codes are carried as

@@ -10,17 +10,8 @@ int32_t fm_round_half_away(double v)
 }
 
 /* Code of v at scale 1/inv_scale: v * inv_scale rounded half away from zero,
- * saturated to [lo, hi]. trunc + exact remainder avoids the classic
- * (v + 0.5) rounding error near halves. */
+ * saturated to [lo, hi] (see fm_quantize_one in src/kernels/quant.c). */
 int32_t fm_quantize_code(float v, float inv_scale, int32_t lo, int32_t hi)
 {
-    float s = v * inv_scale;
-    float t = truncf(s);
-    if (fabsf(s - t) >= 0.5f)
-        t += copysignf(1.0f, s);
-    if (!(t >= (float)lo)) /* also catches NaN */
-        return lo;
-    if (t > (float)hi)
-        return hi;
-    return (int32_t)t;
+    return fm_quantize_one(v, inv_scale, lo, hi); /* one definition for every path */
 }

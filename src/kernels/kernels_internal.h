@@ -48,4 +48,12 @@ void fm_dwconv_avx512(const uint8_t *x, int H, int W, int C, const int8_t *w, in
 void fm_dwconv_avx2(const uint8_t *x, int H, int W, int C, const int8_t *w, int kh, int kw, int sh,
                     int sw, int pad_t, int pad_l, int OH, int OW, uint8_t pad_value, int32_t *y);
 
+/* quant*.c */
+void fm_quantize_u8_avx512(const float *x, int64_t n, float inv, int32_t lo, int32_t hi, int32_t off,
+                           uint8_t *q);
+void fm_quantize_u8_avx2(const float *x, int64_t n, float inv, int32_t lo, int32_t hi, int32_t off,
+                         uint8_t *q);
+void fm_dequant_rows_avx512(const int32_t *acc, int lda, int rows, int n, const int32_t *corr,
+                            const float *scale, const float *bias, int relu, float *y, int ldy);
+
 #endif
