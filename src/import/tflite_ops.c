@@ -1,7 +1,9 @@
 /* TFLite operators -> IR nodes. Each mapping checks arity, tensor ranks
  * and shapes, converts SAME/VALID padding into explicit pads and the fused
  * activation into node->act. Errors name the file, the operator index, its
- * builtin name and its output tensor. */
+ * builtin name and its output tensor. Shapes in the file that contradict
+ * each other are FM_ERR_FORMAT (a corrupt file), operators, types and
+ * attribute values flexmac does not implement are FM_ERR_UNSUPPORTED. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +58,7 @@ static fm_status pads(const op_ref *r, int8_t padding, int64_t in, int k, int st
     else
         return OPFAIL(r, FM_ERR_FORMAT, "unknown padding %d", padding);
     if (out != out_file)
-        return OPFAIL(r, FM_ERR_SHAPE, "output %s %lld, padding rule gives %lld", dim,
+        return OPFAIL(r, FM_ERR_FORMAT, "output %s %lld, padding rule gives %lld", dim,
                       (long long)out_file, (long long)out);
     int64_t total = padding == TFL_PAD_SAME ? (out - 1) * stride + eff - in : 0;
     if (total < 0)
@@ -127,7 +129,7 @@ static fm_status reshape_nhwc(const op_ref *r, int x, int y, fm_error *err)
 {
     fm_status st;
     if (fm_tensor_numel(T(r, x)) != fm_tensor_numel(T(r, y)))
-        return OPFAIL(r, FM_ERR_SHAPE, "reshape of %lld elements into %lld",
+        return OPFAIL(r, FM_ERR_FORMAT, "reshape of %lld elements into %lld",
                       (long long)fm_tensor_numel(T(r, x)), (long long)fm_tensor_numel(T(r, y)));
     if (layout_sensitive(T(r, x)) && (st = to_nhwc(r, x, &x, err)) != FM_OK)
         return st;
@@ -171,7 +173,7 @@ static fm_status conv(const op_ref *r, int depthwise, const int32_t *in, int n_i
         return st;
     const fm_tensor *tx = T(r, x), *tw = T(r, w), *ty = T(r, y);
     if (tx->ndim != 4 || tw->ndim != 4 || ty->ndim != 4)
-        return OPFAIL(r, FM_ERR_SHAPE, "input, filter and output must be 4-D");
+        return OPFAIL(r, FM_ERR_FORMAT, "input, filter and output must be 4-D");
     if (!tw->data)
         return OPFAIL(r, FM_ERR_UNSUPPORTED, "filter '%s' is not a constant", tw->name);
     if (o->stride_w < 1 || o->stride_h < 1 || o->dil_w < 1 || o->dil_h < 1)
@@ -181,23 +183,23 @@ static fm_status conv(const op_ref *r, int depthwise, const int32_t *in, int n_i
     int64_t group;
     if (depthwise) {
         if (C < 1 || O % C != 0 || (o->depth_multiplier > 0 && O != C * o->depth_multiplier))
-            return OPFAIL(r, FM_ERR_SHAPE, "%lld filter channels for %lld input channels, depth_multiplier %d",
+            return OPFAIL(r, FM_ERR_FORMAT, "%lld filter channels for %lld input channels, depth_multiplier %d",
                           (long long)O, (long long)C, o->depth_multiplier);
         group = C;
     } else {
         int64_t I = tw->shape[1];
         if (I < 1 || C % I != 0 || O % (C / I) != 0)
-            return OPFAIL(r, FM_ERR_SHAPE, "filter %lld input channels for %lld input channels",
+            return OPFAIL(r, FM_ERR_FORMAT, "filter %lld input channels for %lld input channels",
                           (long long)I, (long long)C);
         group = C / I;
     }
     if (ty->shape[1] != O || ty->shape[0] != tx->shape[0])
-        return OPFAIL(r, FM_ERR_SHAPE, "output has %lld channels, filter %lld", (long long)ty->shape[1],
+        return OPFAIL(r, FM_ERR_FORMAT, "output has %lld channels, filter %lld", (long long)ty->shape[1],
                       (long long)O);
     if (b >= 0 && (T(r, b)->ndim != 1 || T(r, b)->shape[0] != O))
-        return OPFAIL(r, FM_ERR_SHAPE, "bias must have %lld elements", (long long)O);
+        return OPFAIL(r, FM_ERR_FORMAT, "bias must have %lld elements", (long long)O);
     if (tw->shape[2] > 1 << 16 || tw->shape[3] > 1 << 16)
-        return OPFAIL(r, FM_ERR_SHAPE, "filter too large");
+        return OPFAIL(r, FM_ERR_FORMAT, "filter too large");
     fm_conv_attr a = {0};
     a.kh = (int)tw->shape[2];
     a.kw = (int)tw->shape[3];
@@ -243,14 +245,14 @@ static fm_status fully_connected(const op_ref *r, const int32_t *in, int n_in, i
     int64_t N = tw->shape[0], K = tw->shape[1];
     int64_t numel = fm_tensor_numel(T(r, x));
     if (numel % K != 0)
-        return OPFAIL(r, FM_ERR_SHAPE, "input of %lld elements is not a multiple of K = %lld",
+        return OPFAIL(r, FM_ERR_FORMAT, "input of %lld elements is not a multiple of K = %lld",
                       (long long)numel, (long long)K);
     int64_t rows = numel / K;
     if (fm_tensor_numel(T(r, y)) != rows * N || (o->keep_num_dims && T(r, x)->ndim > 2))
         return OPFAIL(r, FM_ERR_UNSUPPORTED, "output shape (keep_num_dims %d) not supported",
                       o->keep_num_dims);
     if (b >= 0 && fm_tensor_numel(T(r, b)) != N)
-        return OPFAIL(r, FM_ERR_SHAPE, "bias must have %lld elements", (long long)N);
+        return OPFAIL(r, FM_ERR_FORMAT, "bias must have %lld elements", (long long)N);
     /* TFLite flattens the input to (rows, K) in NHWC order */
     if (T(r, x)->ndim != 2 || T(r, x)->shape[1] != K) {
         int64_t s[2] = {rows, K};
@@ -290,7 +292,7 @@ static fm_status pool(const op_ref *r, fm_op op, int x, int y, const tfl_options
     fm_status st;
     const fm_tensor *tx = T(r, x), *ty = T(r, y);
     if (tx->ndim != 4 || ty->ndim != 4 || tx->shape[1] != ty->shape[1])
-        return OPFAIL(r, FM_ERR_SHAPE, "input and output must be 4-D with equal channels");
+        return OPFAIL(r, FM_ERR_FORMAT, "input and output must be 4-D with equal channels");
     if (o->stride_w < 1 || o->stride_h < 1 || o->filter_w < 1 || o->filter_h < 1 || o->filter_w > 1 << 16 ||
         o->filter_h > 1 << 16)
         return OPFAIL(r, FM_ERR_FORMAT, "stride %dx%d / filter %dx%d must be >= 1", o->stride_h,
@@ -387,7 +389,7 @@ static fm_status map_op(op_ref *r, int32_t code, const tfl_operator *op, const i
         if (o->beta != 1.0f)
             return OPFAIL(r, FM_ERR_UNSUPPORTED, "softmax beta %g (only 1)", (double)o->beta);
         if (T(r, x)->ndim < 1 || T(r, x)->ndim != T(r, y)->ndim)
-            return OPFAIL(r, FM_ERR_SHAPE, "input and output ranks differ");
+            return OPFAIL(r, FM_ERR_FORMAT, "input and output ranks differ");
         if (simple(r, FM_OP_SOFTMAX, x, y) != FM_OK)
             return OPFAIL(r, FM_ERR_NOMEM, "out of memory");
         c->g->nodes[c->g->n_nodes - 1].a.axis.axis = map_axis(-1, T(r, x)->ndim);
@@ -408,14 +410,14 @@ static fm_status map_op(op_ref *r, int32_t code, const tfl_operator *op, const i
         for (int i = 0; i < n_in; i++) {
             const fm_tensor *t = T(r, xs[i]);
             if (t->ndim != ty->ndim)
-                return OPFAIL(r, FM_ERR_SHAPE, "input %d has rank %d, output %d", i, t->ndim, ty->ndim);
+                return OPFAIL(r, FM_ERR_FORMAT, "input %d has rank %d, output %d", i, t->ndim, ty->ndim);
             for (int d = 0; d < t->ndim; d++)
                 if (d != axis && t->shape[d] != ty->shape[d])
-                    return OPFAIL(r, FM_ERR_SHAPE, "input %d dimension %d differs from the output", i, d);
+                    return OPFAIL(r, FM_ERR_FORMAT, "input %d dimension %d differs from the output", i, d);
             sum += t->shape[axis];
         }
         if (sum != ty->shape[axis])
-            return OPFAIL(r, FM_ERR_SHAPE, "inputs add up to %lld along the axis, output has %lld",
+            return OPFAIL(r, FM_ERR_FORMAT, "inputs add up to %lld along the axis, output has %lld",
                           (long long)sum, (long long)ty->shape[axis]);
         fm_node *n = add_node(r, FM_OP_CONCAT, ty->name);
         if (!n)
@@ -436,7 +438,7 @@ static fm_status map_op(op_ref *r, int32_t code, const tfl_operator *op, const i
             return st;
         const fm_tensor *tx = T(r, x), *ty = T(r, y);
         if (np != 2 * tx->ndim || ty->ndim != tx->ndim)
-            return OPFAIL(r, FM_ERR_SHAPE, "%d paddings for rank %d", np, tx->ndim);
+            return OPFAIL(r, FM_ERR_FORMAT, "%d paddings for rank %d", np, tx->ndim);
         fm_node *n = add_node(r, FM_OP_PAD, ty->name);
         if (!n)
             return OPFAIL(r, FM_ERR_NOMEM, "out of memory");
@@ -448,7 +450,7 @@ static fm_status map_op(op_ref *r, int32_t code, const tfl_operator *op, const i
             int a = map_axis(d, tx->ndim);
             int64_t b0 = p[2 * d], b1 = p[2 * d + 1];
             if (b0 < 0 || b1 < 0 || tx->shape[a] + b0 + b1 != ty->shape[a])
-                return OPFAIL(r, FM_ERR_SHAPE, "padding %lld/%lld of axis %d does not give the output",
+                return OPFAIL(r, FM_ERR_FORMAT, "padding %lld/%lld of axis %d does not give the output",
                               (long long)b0, (long long)b1, d);
             n = &c->g->nodes[c->g->n_nodes - 1];
             n->a.pad.begin[a] = b0;
@@ -483,7 +485,7 @@ static fm_status map_op(op_ref *r, int32_t code, const tfl_operator *op, const i
             kept++;
         }
         if (ty->ndim != (o->keep_dims ? tx->ndim : kept) && !(kept == 0 && ty->ndim <= 1))
-            return OPFAIL(r, FM_ERR_SHAPE, "output rank %d does not match keep_dims %d", ty->ndim,
+            return OPFAIL(r, FM_ERR_FORMAT, "output rank %d does not match keep_dims %d", ty->ndim,
                           o->keep_dims);
         if (simple(r, FM_OP_MEAN, x, y) != FM_OK)
             return OPFAIL(r, FM_ERR_NOMEM, "out of memory");
@@ -495,7 +497,7 @@ static fm_status map_op(op_ref *r, int32_t code, const tfl_operator *op, const i
     case TFL_OP_QUANTIZE:
     case TFL_OP_DEQUANTIZE:
         if (fm_tensor_numel(T(r, x)) != fm_tensor_numel(T(r, y)))
-            return OPFAIL(r, FM_ERR_SHAPE, "input and output sizes differ");
+            return OPFAIL(r, FM_ERR_FORMAT, "input and output sizes differ");
         if (simple(r, code == TFL_OP_QUANTIZE ? FM_OP_QUANTIZE : FM_OP_DEQUANTIZE, x, y) != FM_OK)
             return OPFAIL(r, FM_ERR_NOMEM, "out of memory");
         return FM_OK;
