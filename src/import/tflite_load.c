@@ -65,14 +65,14 @@ static fm_status load(tfl_ctx *c, fm_error *err)
     for (uint32_t i = 0; i < c->n_tensors; i++)
         c->ir[i] = -1;
     if ((st = tfl_get_tensor(c, fb_vec_i32(&c->b, &c->sg.inputs, 0), TFL_ROLE_ACT, &c->g->input, err)) != FM_OK)
-        return fm_error_prefix(err, "graph input");
+        return st;
     if (c->g->tensors[c->g->input].data)
         return fm_error_set(err, FM_ERR_FORMAT, "%s: graph input is a constant", c->path);
     for (uint32_t i = 0; i < c->sg.operators.n; i++)
         if ((st = tfl_map_operator(c, i, err)) != FM_OK)
             return st;
     if ((st = tfl_get_tensor(c, fb_vec_i32(&c->b, &c->sg.outputs, 0), TFL_ROLE_ACT, &c->g->output, err)) != FM_OK)
-        return fm_error_prefix(err, "graph output");
+        return st;
     return check_order(c->g, c->path, err);
 }
 
