@@ -32,7 +32,10 @@ static void permute_0312(const uint8_t *src, uint8_t *dst, const int64_t *d, siz
                 for (int64_t ch = 0; ch < d[3]; ch++) {
                     size_t s = (size_t)(((a * d[1] + h) * d[2] + w) * d[3] + ch);
                     size_t o = (size_t)(((a * d[3] + ch) * d[1] + h) * d[2] + w);
-                    memcpy(dst + o * es, src + s * es, es);
+                    if (es == 1) /* the common case (quantized weights), kept cheap */
+                        dst[o] = src[s];
+                    else
+                        memcpy(dst + o * es, src + s * es, es);
                 }
 }
 
