@@ -111,6 +111,13 @@ static fm_status conv(const tref *r, const fm_node *n, fm_error *err)
     const int32_t *bv = b ? r->v[n->in[2]].q : NULL;
     int32_t *yv = r->v[n->out[0]].q;
     int64_t opg = O / a->group;
+    /* One output plane at a time, accumulated tap by tap over whole rows.
+     * Accumulation is modulo 2^32 (uint32_t): the same bits as TFLite's
+     * int32 accumulator, without signed-overflow UB, and the inner loop is
+     * a plain strided multiply-add. */
+    uint32_t *acc = malloc(sizeof(uint32_t) * (size_t)(OH * OW > 0 ? OH * OW : 1));
+    if (!acc)
+        return FAIL(FM_ERR_NOMEM, "node '%s' (Conv): out of memory", n->name);
     for (int64_t oc = 0; oc < O; oc++) {
         int pc = w->q.n == 1 ? 0 : (int)oc;
         double real = w->q.n == 1
@@ -123,29 +130,39 @@ static fm_status conv(const tref *r, const fm_node *n, fm_error *err)
         fm_tfl_quantize_multiplier(real, &m, &sh);
         int32_t zw = w->q.zero_point[pc];
         int64_t ic0 = (oc / opg) * I;
-        for (int64_t oy = 0; oy < OH; oy++)
-            for (int64_t ox = 0; ox < OW; ox++) {
-                int64_t acc = 0;
-                for (int64_t i = 0; i < I; i++) {
-                    const int32_t *xc = xv + (ic0 + i) * H * W;
-                    const int32_t *wc = wv + (oc * I + i) * KH * KW;
-                    for (int64_t ky = 0; ky < KH; ky++) {
+        memset(acc, 0, sizeof(uint32_t) * (size_t)(OH * OW));
+        for (int64_t i = 0; i < I; i++) {
+            const int32_t *xc = xv + (ic0 + i) * H * W;
+            const int32_t *wc = wv + (oc * I + i) * KH * KW;
+            for (int64_t ky = 0; ky < KH; ky++)
+                for (int64_t kx = 0; kx < KW; kx++) {
+                    uint32_t wq = (uint32_t)wc[ky * KW + kx] - (uint32_t)zw;
+                    int64_t xoff = kx * a->dw - a->pad_l;
+                    /* output columns whose tap lands inside the image; taps in
+                     * the padding contribute nothing (TFLite skips them) */
+                    int64_t ox0 = xoff >= 0 ? 0 : (-xoff + a->sw - 1) / a->sw;
+                    int64_t ox1 = W - 1 - xoff < 0 ? 0 : (W - 1 - xoff) / a->sw + 1;
+                    if (ox1 > OW)
+                        ox1 = OW;
+                    for (int64_t oy = 0; oy < OH; oy++) {
                         int64_t iy = oy * a->sh - a->pad_t + ky * a->dh;
                         if (iy < 0 || iy >= H)
-                            continue; /* padding contributes nothing (TFLite skips the tap) */
-                        for (int64_t kx = 0; kx < KW; kx++) {
-                            int64_t ix = ox * a->sw - a->pad_l + kx * a->dw;
-                            if (ix < 0 || ix >= W)
-                                continue;
-                            acc += (int64_t)(xc[iy * W + ix] - zx) * (wc[ky * KW + kx] - zw);
-                        }
+                            continue;
+                        const int64_t row = iy * W + xoff; /* + ox * sw stays inside the row */
+                        uint32_t *ar = acc + oy * OW;
+                        for (int64_t ox = ox0; ox < ox1; ox++)
+                            ar[ox] += ((uint32_t)xc[row + ox * a->sw] - (uint32_t)zx) * wq;
                     }
                 }
-                int32_t acc32 = wrap32(acc + (bv ? bv[oc] : 0));
-                int64_t out = (int64_t)fm_tfl_mul_by_quantized_multiplier(acc32, m, sh) + zy;
-                yv[(oc * OH + oy) * OW + ox] = clamp32(out, lo, hi);
-            }
+        }
+        uint32_t bias = bv ? (uint32_t)bv[oc] : 0;
+        for (int64_t k = 0; k < OH * OW; k++) {
+            int32_t acc32 = (int32_t)(acc[k] + bias);
+            int64_t out = (int64_t)fm_tfl_mul_by_quantized_multiplier(acc32, m, sh) + zy;
+            yv[oc * OH * OW + k] = clamp32(out, lo, hi);
+        }
     }
+    free(acc);
     return FM_OK;
 }
 
