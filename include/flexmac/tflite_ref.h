@@ -49,6 +49,18 @@ void fm_tfl_quantize_multiplier(double real, int32_t *mult, int *shift);
 fm_status fm_tflite_ref_run(const fm_graph *g, const void *input, size_t input_bytes, void *output,
                             size_t output_bytes, float *output_f, fm_error *err);
 
+/* Called after every node with its index and the values of its output
+ * tensor (NCHW order, n elements): q for integer dtypes (the quantized
+ * values widened to int32), f for FM_F32; the other pointer is NULL. For
+ * comparing a fast path layer by layer. */
+typedef void (*fm_tflite_ref_observer)(const fm_graph *g, int node, const int32_t *q, const float *f,
+                                       int64_t n, void *user);
+
+/* fm_tflite_ref_run with an observer (may be NULL). */
+fm_status fm_tflite_ref_run_observed(const fm_graph *g, const void *input, size_t input_bytes, void *output,
+                                     size_t output_bytes, float *output_f, fm_tflite_ref_observer observe,
+                                     void *user, fm_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,16 +24,26 @@ static void widen(fm_dtype d, const void *src, int32_t *dst, int64_t n)
     }
 }
 
+/* All value arrays together stay below 2^28 elements (1 GiB): a graph from
+ * a hostile file cannot make the reference allocate without bound. */
+#define TREF_MAX_ELEMENTS ((int64_t)1 << 28)
+
 static fm_status alloc_values(tref *r, fm_error *err)
 {
     const fm_graph *g = r->g;
+    int64_t total = 0;
+    for (int t = 0; t < g->n_tensors; t++) {
+        int64_t n = fm_tensor_numel(&g->tensors[t]);
+        if (n < 0 || n > TREF_MAX_ELEMENTS || (total += n) > TREF_MAX_ELEMENTS)
+            return fm_error_set(err, FM_ERR_UNSUPPORTED,
+                                "tensor '%s': the graph needs more than %lld elements of values",
+                                g->tensors[t].name, (long long)TREF_MAX_ELEMENTS);
+    }
     for (int t = 0; t < g->n_tensors; t++) {
         const fm_tensor *x = &g->tensors[t];
         int64_t n = fm_tensor_numel(x);
         if (x->dtype != FM_F32 && !is_int(x->dtype))
             continue; /* an int64 tensor no node of ours reads; nodes check their operands */
-        if (n < 0 || n > ((int64_t)1 << 31))
-            return fm_error_set(err, FM_ERR_SHAPE, "tensor '%s': %lld elements", x->name, (long long)n);
         size_t bytes = (size_t)(n > 0 ? n : 1) * 4;
         if (x->dtype == FM_F32) {
             if (!(r->v[t].f = malloc(bytes)))
@@ -73,6 +83,13 @@ static fm_status check_node(const tref *r, const fm_node *n, fm_error *err)
 fm_status fm_tflite_ref_run(const fm_graph *g, const void *input, size_t input_bytes, void *output,
                             size_t output_bytes, float *output_f, fm_error *err)
 {
+    return fm_tflite_ref_run_observed(g, input, input_bytes, output, output_bytes, output_f, NULL, NULL, err);
+}
+
+fm_status fm_tflite_ref_run_observed(const fm_graph *g, const void *input, size_t input_bytes, void *output,
+                                     size_t output_bytes, float *output_f, fm_tflite_ref_observer observe,
+                                     void *user, fm_error *err)
+{
     if (!g || !input || !output || g->input < 0 || g->output < 0 || g->input >= g->n_tensors ||
         g->output >= g->n_tensors)
         return fm_error_set(err, FM_ERR_INVALID, "tflite_ref: graph without input/output or NULL buffer");
@@ -99,6 +116,10 @@ fm_status fm_tflite_ref_run(const fm_graph *g, const void *input, size_t input_b
         st = check_node(&r, &g->nodes[i], err);
         if (st == FM_OK)
             st = tref_node(&r, &g->nodes[i], err);
+        if (st == FM_OK && observe) {
+            int t = g->nodes[i].out[0];
+            observe(g, i, r.v[t].q, r.v[t].f, fm_tensor_numel(&g->tensors[t]), user);
+        }
     }
     if (st == FM_OK) {
         int64_t n = fm_tensor_numel(out);

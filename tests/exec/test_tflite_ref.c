@@ -370,6 +370,46 @@ static void test_quantize_dequantize(void **s)
     assert_true(y[0] == 2.0f && y[1] == 0.0f && y[2] == 123.0f && y[3] == 1.0f);
 }
 
+typedef struct seen {
+    int calls, node;
+    int32_t q[4];
+} seen;
+
+static void observe(const fm_graph *g, int node, const int32_t *q, const float *f, int64_t n, void *user)
+{
+    (void)g;
+    seen *sn = user;
+    sn->calls++;
+    sn->node = node;
+    assert_null(f);
+    assert_int_equal(n, 4);
+    memcpy(sn->q, q, sizeof sn->q);
+}
+
+static void test_observer(void **s)
+{
+    (void)s;
+    tb_model m;
+    conv1x1_model(&m, 0, 1.0f, 5);
+    size_t len;
+    uint8_t *buf = tb_build(&m, &len);
+    fm_graph *g;
+    fm_error e = {0};
+    assert_int_equal(fm_tflite_load_buffer(buf, len, "obs.tflite", &g, &e), FM_OK);
+    free(buf);
+    const uint8_t x[8] = {11, 11, 0, 30, 12, 10, 10, 2};
+    uint8_t y[4];
+    seen sn = {0};
+    assert_int_equal(fm_tflite_ref_run_observed(g, x, 8, y, 4, NULL, observe, &sn, &e), FM_OK);
+    assert_int_equal(sn.calls, 1);
+    assert_int_equal(sn.node, 0);
+    assert_int_equal(sn.q[0], 5);
+    assert_int_equal(sn.q[1], 6);
+    assert_int_equal(sn.q[2], 3);
+    assert_int_equal(sn.q[3], 11);
+    fm_graph_free(g);
+}
+
 static void test_run_errors(void **s)
 {
     (void)s;
@@ -401,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_concat_requant),
         cmocka_unit_test(test_pad_and_mean),
         cmocka_unit_test(test_quantize_dequantize),
+        cmocka_unit_test(test_observer),
         cmocka_unit_test(test_run_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,11 +15,13 @@
 #include <string.h>
 
 #include "flexmac/import.h"
+#include "flexmac/tflite_ref.h"
 
 #define NAME "mutant.tflite"
 
 typedef struct counts {
     int ok, format, unsupported;
+    int runs; /* mutants also run through the reference executor */
 } counts;
 
 static uint8_t *read_all(const char *path, size_t *len)
@@ -37,7 +39,7 @@ static uint8_t *read_all(const char *path, size_t *len)
     return b;
 }
 
-static void try_load(const uint8_t *buf, size_t len, int allow_unsupported, counts *c)
+static void try_load(const uint8_t *buf, size_t len, int allow_unsupported, counts *c, int run)
 {
     fm_graph *g = NULL;
     fm_error e = {0};
@@ -45,6 +47,17 @@ static void try_load(const uint8_t *buf, size_t len, int allow_unsupported, coun
     if (st == FM_OK) {
         assert_non_null(g);
         assert_true(g->input >= 0 && g->output >= 0);
+        if (run && c->runs > 0) {
+            /* a loadable mutant must also run or be refused cleanly */
+            c->runs--;
+            size_t ni = fm_tensor_bytes(&g->tensors[g->input]), no = fm_tensor_bytes(&g->tensors[g->output]);
+            void *in = calloc(ni ? ni : 1, 1), *out = malloc(no ? no : 1);
+            assert_true(in && out);
+            fm_status rs = fm_tflite_ref_run(g, in, ni, out, no, NULL, &e);
+            assert_true(rs == FM_OK || rs == FM_ERR_UNSUPPORTED || rs == FM_ERR_SHAPE || rs == FM_ERR_INVALID);
+            free(in);
+            free(out);
+        }
         fm_graph_free(g);
         c->ok++;
         return;
@@ -88,7 +101,7 @@ static void test_truncated(void **s)
         uint8_t *b = malloc(n ? n : 1);
         memcpy(b, full, n);
         int ok_before = c.ok;
-        try_load(b, n, 0, &c);
+        try_load(b, n, 0, &c, 0);
         /* this file carries a ~22 KB zip of labels after the flatbuffer,
          * which the importer never reads: cuts inside it still load */
         if (c.ok > ok_before)
@@ -108,7 +121,7 @@ static void test_flipped_bytes(void **s)
     size_t len;
     uint8_t *b = read_all(path, &len);
     uint64_t rng = 0x5EED0F11Bull;
-    counts c = {0};
+    counts c = {.runs = 25};
     for (int it = 0; it < 1000; it++) {
         size_t off[4];
         uint8_t old[4];
@@ -118,11 +131,16 @@ static void test_flipped_bytes(void **s)
             old[j] = b[off[j]];
             b[off[j]] ^= (uint8_t)(1 + fm_test_rand(&rng) % 255);
         }
-        try_load(b, len, 1, &c);
+        /* mutants that changed only structure (not weight bytes) also run */
+        int structural = 1;
+        for (int j = 0; j < k; j++)
+            structural &= off[j] >= len - 48000;
+        try_load(b, len, 1, &c, structural);
         for (int j = k - 1; j >= 0; j--)
             b[off[j]] = old[j];
     }
-    fprintf(stderr, "byte flips: %d ok, %d format, %d unsupported\n", c.ok, c.format, c.unsupported);
+    fprintf(stderr, "byte flips: %d ok, %d format, %d unsupported; %d left of 25 executor runs\n", c.ok, c.format,
+            c.unsupported, c.runs);
     assert_true(c.format > 0);
     free(b);
 }
@@ -137,7 +155,7 @@ static void test_blown_up_words(void **s)
     uint64_t rng = 0xB10770ull;
     const uint32_t values[] = {0xFFFFFFFFu, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFFCu, (uint32_t)len,
                                (uint32_t)len - 2, 0x10000u, 0};
-    counts c = {0};
+    counts c = {.runs = 25};
     for (int it = 0; it < 700; it++) {
         /* every aligned word of the header, then random aligned words */
         size_t off = it < 135 ? (size_t)it * 4 : pick_offset(&rng, len - 4) & ~(size_t)3;
@@ -146,15 +164,16 @@ static void test_blown_up_words(void **s)
         memcpy(old, b + off, 4);
         for (int j = 0; j < 4; j++)
             b[off + (size_t)j] = (uint8_t)(v >> (8 * j));
-        try_load(b, len, 1, &c);
+        try_load(b, len, 1, &c, off >= len - 48000);
         /* 16-bit vtable entries too: table sizes and field offsets */
         b[off] = 0xFF;
         b[off + 1] = 0xFF;
         memcpy(b + off + 2, old + 2, 2);
-        try_load(b, len, 1, &c);
+        try_load(b, len, 1, &c, 0);
         memcpy(b + off, old, 4);
     }
-    fprintf(stderr, "blown-up words: %d ok, %d format, %d unsupported\n", c.ok, c.format, c.unsupported);
+    fprintf(stderr, "blown-up words: %d ok, %d format, %d unsupported; %d left of 25 executor runs\n", c.ok,
+            c.format, c.unsupported, c.runs);
     assert_true(c.format > 0);
     free(b);
 }
