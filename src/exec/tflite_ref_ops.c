@@ -300,10 +300,12 @@ static fm_status pool(const tref *r, const fm_node *n, fm_error *err)
     return FM_OK;
 }
 
-/* Quantized softmax computed in double on dequantized inputs, then
- * quantized with the output's scale and zero point (round half away from
- * zero). TFLite's uint8 kernel uses a fixed-point exp instead; the results
- * can differ by one unit of the output in rare ties (docs/tflite.md). */
+/* SOFTMAX over the node's axis. For 8-bit tensors with TFLite's output
+ * quantization (scale 1/256, zero point at the dtype's minimum) this is
+ * TFLite's fixed-point reference kernel (tflite_softmax.c). Otherwise it is
+ * computed in double on the dequantized inputs and quantized with the
+ * output's scale and zero point (round half away from zero), a documented
+ * fallback that TFLite's converter never produces for uint8/int8. */
 static fm_status softmax(const tref *r, const fm_node *n, fm_error *err)
 {
     const fm_graph *g = r->g;
@@ -327,6 +329,14 @@ static fm_status softmax(const tref *r, const fm_node *n, fm_error *err)
     tref_dtype_range(y->dtype, &lo, &hi);
     const int32_t *xv = r->v[n->in[0]].q;
     int32_t *yv = r->v[n->out[0]].q;
+    int eight_bit = (x->dtype == FM_U8 || x->dtype == FM_I8) && (y->dtype == FM_U8 || y->dtype == FM_I8);
+    if (eight_bit && sy == 1.0f / 256.0f && zy == lo) {
+        st = tref_softmax_fixed(xv, yv, outer, len, inner, sx, 1.0f, lo, hi, 8);
+        if (st != FM_OK)
+            return FAIL(st, "node '%s' (Softmax): input scale %g too small for TFLite's fixed-point kernel",
+                        n->name, (double)sx);
+        return FM_OK;
+    }
     for (int64_t o = 0; o < outer; o++)
         for (int64_t i = 0; i < inner; i++) {
             const int32_t *xs = xv + o * len * inner + i;

@@ -283,6 +283,55 @@ static void test_softmax(void **s)
     assert_int_equal(y[0], 0);
 }
 
+/* The fixed-point kernel against exact softmax: random rows of 1001 logits
+ * at several input scales stay within one output step (1/256), and an
+ * output quantization other than TFLite's 1/256 uses the float fallback. */
+static void test_softmax_fixed_vs_exact(void **s)
+{
+    (void)s;
+    enum { N = 1001 };
+    static uint8_t x[N], y[N];
+    uint64_t rng = 5;
+    float one = 1.0f;
+    uint32_t bits;
+    memcpy(&bits, &one, 4);
+    int diffs = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        float sx = 0.02f + 0.02f * (float)trial;
+        tb_model m = {0};
+        tb_q(tb_t(&m, 0, "x", T_U8, 2, (int32_t[]){1, N}), sx, 77);
+        tb_q(tb_t(&m, 1, "y", T_U8, 2, (int32_t[]){1, N}), 1.0f / 256.0f, 0);
+        m.n_ops = 1;
+        m.op[0] = (tb_op){.code = OP_SOFTMAX, .n_in = 1, .in = {0}, .n_out = 1, .out = {1}, .opt_type = 9,
+                          .n_opt = 1, .opt = {{0, 4, bits}}};
+        io(&m, 1);
+        for (int i = 0; i < N; i++)
+            x[i] = (uint8_t)(fm_test_rand(&rng) % 256);
+        fm_error e = {0};
+        assert_int_equal(run_model(&m, x, N, y, N, NULL, &e), FM_OK);
+        int mx = 0;
+        for (int i = 0; i < N; i++)
+            mx = x[i] > mx ? x[i] : mx;
+        double sum = 0.0;
+        for (int i = 0; i < N; i++)
+            sum += exp((double)sx * (x[i] - mx));
+        for (int i = 0; i < N; i++) {
+            double want = 256.0 * exp((double)sx * (x[i] - mx)) / sum;
+            assert_true(fabs((double)y[i] - want) <= 1.0);
+            diffs += (double)y[i] != round(want > 255.0 ? 255.0 : want);
+        }
+        /* another output quantization: float fallback, exact rounding */
+        m.t[1].scale[0] = 1.0f / 128.0f;
+        assert_int_equal(run_model(&m, x, N, y, N, NULL, &e), FM_OK);
+        for (int i = 0; i < N; i++) {
+            double want = 128.0 * exp((double)sx * (x[i] - mx)) / sum;
+            assert_int_equal(y[i], (int)round(want > 255.0 ? 255.0 : want));
+        }
+    }
+    fprintf(stderr, "fixed-point softmax: %d of %d outputs differ from exact rounding (all by one step)\n", diffs,
+            20 * N);
+}
+
 /* Concat of a (s 1, zp 0, equal to the output: copied) and b (s 0.5, zp 2:
  * requantized round(q*0.5 - 1)): b = 5 -> 1.5 -> 2; 2 -> 0; 0 -> -1 -> clamp 0; 255 -> 126.5 -> 127 */
 static void test_concat_requant(void **s)
@@ -438,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_add_by_hand),
         cmocka_unit_test(test_pools_by_hand),
         cmocka_unit_test(test_softmax),
+        cmocka_unit_test(test_softmax_fixed_vs_exact),
         cmocka_unit_test(test_concat_requant),
         cmocka_unit_test(test_pad_and_mean),
         cmocka_unit_test(test_quantize_dequantize),
