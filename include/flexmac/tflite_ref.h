@@ -3,9 +3,9 @@
  * Runs a quantized graph imported by fm_tflite_load (uint8 asymmetric
  * per-tensor or int8 per-channel) one image at a time and reproduces
  * TFLite's reference kernels bit for bit (see docs/tflite.md for the
- * kernels followed, and for the float fallbacks used only outside what the
- * TFLite converter produces: MEAN over axes other than H and W, SOFTMAX
- * with an output quantization other than 1/256).
+ * kernels followed, and for the two float fallbacks that are not
+ * TFLite's arithmetic: MEAN over axes other than H and W of a 4-D tensor,
+ * and SOFTMAX with an output quantization other than 1/256).
  *
  * The fixed-point primitives are exported so that fast paths elsewhere can
  * reuse exactly the same rounding. */
