@@ -338,8 +338,8 @@ static fm_status simple(const op_ref *r, fm_op op, int x, int y)
     return FM_OK;
 }
 
-static fm_status map_op(op_ref *r, int32_t code, const tfl_operator *op, const int32_t *in, int n_in,
-                        int y, const tfl_options *o, fm_error *err)
+static fm_status map_op(op_ref *r, int32_t code, const int32_t *in, int n_in, int y, const tfl_options *o,
+                        fm_error *err)
 {
     tfl_ctx *c = r->c;
     fm_status st;
@@ -504,7 +504,6 @@ static fm_status map_op(op_ref *r, int32_t code, const tfl_operator *op, const i
     default:
         return OPFAIL(r, FM_ERR_UNSUPPORTED, "operator not supported");
     }
-    (void)op;
 }
 
 fm_status tfl_map_operator(tfl_ctx *c, uint32_t i, fm_error *err)
@@ -574,5 +573,5 @@ fm_status tfl_map_operator(tfl_ctx *c, uint32_t i, fm_error *err)
         return st;
     if (c->g->tensors[y].data)
         return op_fail(&r, FM_ERR_FORMAT, err, "output is a constant");
-    return map_op(&r, code, &op, in, n_in, y, &o, err);
+    return map_op(&r, code, in, n_in, y, &o, err);
 }
