@@ -24,6 +24,10 @@ fm_status fm_onnx_save(const fm_graph *g, const char *path, fm_error *err);
 /* TFLite flatbuffer: bounds-checked reader; quantized tensors keep their
  * qparams, weights are transposed to the IR's OIHW layout. */
 fm_status fm_tflite_load(const char *path, fm_graph **out, fm_error *err);
+/* Same from memory (name is used in messages and as g->path). A corrupt or
+ * truncated buffer gives FM_ERR_FORMAT, never an out-of-bounds read. */
+fm_status fm_tflite_load_buffer(const void *buf, size_t len, const char *name,
+                                fm_graph **out, fm_error *err);
 
 /* Picks the importer by file contents/extension. */
 fm_status fm_model_load(const char *path, fm_graph **out, fm_error *err);
