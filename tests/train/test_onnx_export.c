@@ -359,6 +359,107 @@ static void test_export_trained_net(void **state)
     unlink(path);
 }
 
+/* Export then import with fm_onnx_load: every operator comes back with the
+ * same attributes, constants and inferred shapes (fused activations come
+ * back as separate nodes, Identity is folded away). */
+static void test_round_trip_with_importer(void **state)
+{
+    (void)state;
+    fm_graph *g = all_ops_graph();
+    char path[256];
+    assert_int_equal(fm_test_write_tmp(".onnx", "", 0, path), 0);
+    fm_error err;
+    assert_int_equal(fm_onnx_save(g, path, &err), FM_OK);
+    fm_graph *h;
+    if (fm_onnx_load(path, &h, &err) != FM_OK)
+        fail_msg("%s", err.msg);
+    int matched = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const fm_node *a = &g->nodes[i];
+        if (a->op == FM_OP_IDENTITY)
+            continue;
+        const fm_node *b = NULL;
+        for (int j = 0; j < h->n_nodes; j++)
+            if (!strcmp(h->nodes[j].name, a->name))
+                b = &h->nodes[j];
+        if (!b)
+            fail_msg("node %s lost in the round trip", a->name);
+        matched++;
+        assert_int_equal(b->op, a->op);
+        const fm_tensor *ta = &g->tensors[a->out[0]];
+        const fm_tensor *tb = &h->tensors[b->out[0]];
+        assert_int_equal(tb->ndim, ta->ndim);
+        for (int d = 0; d < ta->ndim; d++)
+            assert_int_equal(tb->shape[d], ta->shape[d]);
+        switch (a->op) {
+        case FM_OP_CONV:
+            assert_memory_equal(&b->a.conv, &a->a.conv, sizeof a->a.conv);
+            for (int k = 1; k < 3; k++) {
+                const fm_tensor *ca = &g->tensors[a->in[k]], *cb = &h->tensors[b->in[k]];
+                assert_int_equal(fm_tensor_bytes(cb), fm_tensor_bytes(ca));
+                assert_memory_equal(cb->data, ca->data, fm_tensor_bytes(ca));
+            }
+            break;
+        case FM_OP_MAXPOOL:
+        case FM_OP_AVGPOOL:
+            assert_int_equal(b->a.pool.kh, a->a.pool.kh);
+            assert_int_equal(b->a.pool.sw, a->a.pool.sw);
+            assert_int_equal(b->a.pool.pad_b, a->a.pool.pad_b);
+            if (a->op == FM_OP_AVGPOOL)
+                assert_int_equal(b->a.pool.count_include_pad, a->a.pool.count_include_pad);
+            break;
+        case FM_OP_GEMM:
+            assert_int_equal(b->a.gemm.trans_b, 1);
+            assert_memory_equal(h->tensors[b->in[1]].data, g->tensors[a->in[1]].data, 48 * 4);
+            break;
+        case FM_OP_CLIP:
+            assert_float_equal(b->a.clip.min, a->a.clip.min, 0);
+            assert_float_equal(b->a.clip.max, a->a.clip.max, 0);
+            break;
+        case FM_OP_PAD:
+            for (int d = 0; d < 4; d++) {
+                assert_int_equal(b->a.pad.begin[d], a->a.pad.begin[d]);
+                assert_int_equal(b->a.pad.end[d], a->a.pad.end[d]);
+            }
+            assert_float_equal(b->a.pad.value, a->a.pad.value, 0);
+            break;
+        case FM_OP_SLICE:
+            for (int d = 1; d < 4; d++) {
+                assert_int_equal(b->a.slice.start[d], a->a.slice.start[d]);
+                assert_int_equal(b->a.slice.end[d], a->a.slice.end[d]);
+                assert_int_equal(b->a.slice.step[d], a->a.slice.step[d]);
+            }
+            break;
+        case FM_OP_TRANSPOSE:
+            assert_memory_equal(b->a.transpose.perm, a->a.transpose.perm, 4 * sizeof(int));
+            break;
+        case FM_OP_LRN:
+            assert_int_equal(b->a.lrn.size, a->a.lrn.size);
+            assert_float_equal(b->a.lrn.alpha, a->a.lrn.alpha, 0);
+            assert_float_equal(b->a.lrn.bias, a->a.lrn.bias, 0);
+            break;
+        case FM_OP_CONCAT:
+        case FM_OP_FLATTEN:
+        case FM_OP_SOFTMAX:
+            assert_int_equal(b->a.axis.axis, a->a.axis.axis);
+            break;
+        case FM_OP_MEAN:
+            assert_int_equal(b->a.reduce.axes_mask, a->a.reduce.axes_mask);
+            assert_int_equal(b->a.reduce.keepdims, a->a.reduce.keepdims);
+            break;
+        case FM_OP_BATCHNORM:
+            assert_float_equal(b->a.bn.eps, a->a.bn.eps, 0);
+            break;
+        default:
+            break;
+        }
+    }
+    assert_int_equal(matched, g->n_nodes - 1);
+    fm_graph_free(h);
+    fm_graph_free(g);
+    unlink(path);
+}
+
 static void test_export_errors(void **state)
 {
     (void)state;
@@ -400,6 +501,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_export_all_ops),
         cmocka_unit_test(test_export_trained_net),
+        cmocka_unit_test(test_round_trip_with_importer),
         cmocka_unit_test(test_export_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
