@@ -88,6 +88,14 @@ static void idx_spec(const char *dir, const char *name, char *buf, size_t n)
     }
 }
 
+/* float options as the user wrote them (0.05, not 0.0500000007) */
+static double short_float(float v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.7g", (double)v);
+    return strtod(buf, NULL);
+}
+
 typedef struct run_log {
     cJSON *epochs; /* NULL without --json */
 } run_log;
@@ -105,7 +113,7 @@ static int on_epoch(void *ctx, const fm_epoch_report *r)
         cJSON_AddNumberToObject(e, "train_loss", r->train_loss);
         cJSON_AddNumberToObject(e, "train_accuracy", r->train_acc);
         cJSON_AddNumberToObject(e, "test_accuracy", r->test_acc);
-        cJSON_AddNumberToObject(e, "lr", r->lr);
+        cJSON_AddNumberToObject(e, "lr", short_float((float)r->lr));
         cJSON_AddNumberToObject(e, "seconds", r->seconds);
         cJSON_AddItemToArray(log->epochs, e);
     }
@@ -234,10 +242,10 @@ int fm_cli_train(int argc, char **argv)
                                     "flatten-fc128-relu-fc10");
             cJSON_AddNumberToObject(root, "epochs", cfg.epochs);
             cJSON_AddNumberToObject(root, "batch", cfg.batch);
-            cJSON_AddNumberToObject(root, "lr", cfg.lr);
+            cJSON_AddNumberToObject(root, "lr", short_float(cfg.lr));
             cJSON_AddStringToObject(root, "lr_schedule", "cosine");
-            cJSON_AddNumberToObject(root, "momentum", cfg.momentum);
-            cJSON_AddNumberToObject(root, "weight_decay", cfg.weight_decay);
+            cJSON_AddNumberToObject(root, "momentum", short_float(cfg.momentum));
+            cJSON_AddNumberToObject(root, "weight_decay", short_float(cfg.weight_decay));
             cJSON_AddNumberToObject(root, "seed", (double)cfg.seed);
             cJSON_AddNumberToObject(root, "threads", cfg.threads);
             cJSON_AddNumberToObject(root, "test_accuracy", res.test_acc);

@@ -70,6 +70,8 @@ static void gradcheck_net(const fm_layer_spec *spec, int nl, int c, int h, int w
     memcpy(dx, net->dact[0], (size_t)(BATCH * in_size) * sizeof *dx);
     for (int i = 0; i < nl; i++) {
         fm_tlayer *l = &net->layers[i];
+        if (!l->nw)
+            continue;
         float *gw = malloc((size_t)(l->nw + l->nb + 1) * sizeof *gw);
         memcpy(gw, l->gw, (size_t)l->nw * sizeof *gw);
         memcpy(gw + l->nw, l->gb, (size_t)l->nb * sizeof *gw);
