@@ -260,10 +260,14 @@ static int on_begin(exporter *x, onode *o, const char *op_type, const char *name
     return o->n->op_type && o->n->name ? 0 : -1;
 }
 
+/* Finishes the node with `output` as its first output (any others were
+ * pushed before). */
 static int on_end(exporter *x, onode *o, char *output)
 {
     if (o->failed || list_push(&x->p, &o->out, output))
         return -1;
+    memmove(o->out.v + 1, o->out.v, (o->out.n - 1) * sizeof *o->out.v);
+    o->out.v[0] = output;
     o->n->n_input = o->in.n;
     o->n->input = (char **)o->in.v;
     o->n->n_output = o->out.n;
@@ -490,6 +494,14 @@ static fm_status export_node(exporter *x, const fm_node *nd)
     char buf[600];
     if (nd->act != FM_ACT_NONE) /* fused activation: a separate node after */
         snprintf(buf, sizeof buf, "%s_preact", out_name);
+    /* outputs after the first (none for the ops flexmac produces today) */
+    for (int i = 1; i < nd->n_out; i++) {
+        if (nd->out[i] < 0 || nd->out[i] >= g->n_tensors)
+            return fm_error_set(x->err, FM_ERR_INVALID, "%s: node '%s' (%s): output %d refers "
+                                "to tensor %d", x->path, nd->name, type, i, nd->out[i]);
+        if (list_push(&x->p, &o.out, pool_str(&x->p, g->tensors[nd->out[i]].name)))
+            return nomem(x);
+    }
     if (on_end(x, &o, pool_str(&x->p, nd->act != FM_ACT_NONE ? buf : out_name)))
         return nomem(x);
     if (nd->act == FM_ACT_NONE)

@@ -460,6 +460,36 @@ static void test_round_trip_with_importer(void **state)
     unlink(path);
 }
 
+/* A node with two outputs (Dropout's output and mask as IDENTITY) keeps both,
+ * in order. */
+static void test_export_two_outputs(void **state)
+{
+    (void)state;
+    fm_graph *g = fm_graph_new();
+    int x = add_act(g, "x", 2, 1, 4, 0, 0);
+    int y = add_act(g, "y", 2, 1, 4, 0, 0);
+    int mask = add_act(g, "mask", 2, 1, 4, 0, 0);
+    fm_node *n = node(g, FM_OP_IDENTITY, "drop", x, -1, -1, y);
+    n->out[1] = mask;
+    n->n_out = 2;
+    g->input = x;
+    g->output = y;
+    char path[256];
+    assert_int_equal(fm_test_write_tmp(".onnx", "", 0, path), 0);
+    fm_error err;
+    assert_int_equal(fm_onnx_save(g, path, &err), FM_OK);
+    Onnx__ModelProto *m = load(path);
+    assert_int_equal(m->graph->node[0]->n_output, 2);
+    assert_string_equal(m->graph->node[0]->output[0], "y");
+    assert_string_equal(m->graph->node[0]->output[1], "mask");
+    onnx__model_proto__free_unpacked(m, NULL);
+    g->nodes[0].out[1] = 77;
+    assert_int_equal(fm_onnx_save(g, path, &err), FM_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "node 'drop' (Identity): output 1"));
+    fm_graph_free(g);
+    unlink(path);
+}
+
 static void test_export_errors(void **state)
 {
     (void)state;
@@ -502,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_export_all_ops),
         cmocka_unit_test(test_export_trained_net),
         cmocka_unit_test(test_round_trip_with_importer),
+        cmocka_unit_test(test_export_two_outputs),
         cmocka_unit_test(test_export_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
