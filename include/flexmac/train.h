@@ -108,7 +108,8 @@ typedef struct fm_train_config {
     float weight_decay;
     fm_lr_schedule schedule;
     uint64_t seed;        /* shuffling order */
-    int threads;          /* OpenBLAS threads; 0 leaves OpenBLAS's setting */
+    int threads;          /* OpenBLAS threads during the run (restored after);
+                           * 0 leaves OpenBLAS's setting */
     fm_train_progress_fn progress;
     void *progress_ctx;
 } fm_train_config;

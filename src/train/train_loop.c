@@ -105,6 +105,9 @@ fm_status fm_train_loop(fm_net *net, const fm_sample_source *train, const fm_sam
         return st;
     if (train->count <= 0)
         return fm_error_set(err, FM_ERR_INVALID, "training: empty training set");
+    /* OpenBLAS's thread count is process-wide: set it for the run, then
+     * put the caller's back */
+    const int saved_threads = openblas_get_num_threads();
     if (cfg->threads > 0)
         openblas_set_num_threads(cfg->threads);
     const int64_t n = train->count;
@@ -172,6 +175,8 @@ fm_status fm_train_loop(fm_net *net, const fm_sample_source *train, const fm_sam
             break;
     }
     r.seconds = now_s() - t_start;
+    if (cfg->threads > 0)
+        openblas_set_num_threads(saved_threads);
     free(order);
     free(x);
     free(y);

@@ -166,11 +166,10 @@ static void test_weight_transform_straight_through(void **state)
         for (int64_t j = 0; j < a->layers[i].nw; j++)
             assert_true(fabsf(a->layers[i].gw[j] - b->layers[i].gw[j]) < 1e-5f);
     /* the update lands on the shadow weights, not on w_eff */
-    float w0 = a->layers[0].w[0], g0 = a->layers[0].gw[0];
+    float w0 = a->layers[0].w[0];
     assert_int_equal(fm_net_train_step(a, x, y, 2, 0.1f, 0.0f, 0.0f, NULL, &err), FM_OK);
     float g1 = a->layers[0].gw[0];
     assert_true(fabsf(a->layers[0].w[0] - (w0 - 0.1f * g1)) < 1e-6f);
-    (void)g0;
     fm_net_set_weight_transform(a, NULL, NULL);
     assert_int_equal(fm_net_forward(a, x, 2, za, &err), FM_OK);
     assert_null(a->layers[0].w_eff);
