@@ -1,5 +1,6 @@
 /* Network construction, forward/backward over a batch, and the SGD step. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,13 @@ fm_status fm_net_reserve(fm_net *net, int n, fm_error *err)
         return fm_error_set(err, FM_ERR_INVALID, "network: batch of %d samples", n);
     if (n <= net->cap)
         return FM_OK;
+    for (int i = 0; i < net->n_layers; i++) /* maxpool argmax and BLAS dims are int */
+        if ((int64_t)n * net->layers[i].in_size >= INT32_MAX ||
+            (int64_t)n * net->layers[i].out_size >= INT32_MAX ||
+            (int64_t)n * net->layers[i].out_h * net->layers[i].out_w * net->layers[i].kdim >=
+                INT32_MAX)
+            return fm_error_set(err, FM_ERR_INVALID,
+                                "network: batch of %d too large for layer %d", n, i);
     free_batch_buffers(net);
     int64_t col = 1, tmp = 1;
     for (int i = 0; i < net->n_layers; i++) {
