@@ -7,5 +7,6 @@ int fm_cli_info(int argc, char **argv);
 int fm_cli_eval(int argc, char **argv);
 int fm_cli_compare(int argc, char **argv);
 int fm_cli_hw(int argc, char **argv);
+int fm_cli_train(int argc, char **argv);
 
 #endif
