@@ -190,9 +190,14 @@ fm_status fm_hw_write_svg(const fm_hw_result *r, const char *path, fm_error *err
     FILE *f = fopen(path, "w");
     if (!f)
         return fm_error_set(err, FM_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    const double bw = 14, gap = 4, left = 70, top = 40, ph = 260, sgap = 60, sh = 160;
-    const double width = left + r->n * (bw + gap) + 160;
-    const double height = top + ph + sgap + sh + 120;
+    const double bw = 14, gap = 4, left = 70, top = 58, ph = 260, sgap = 60, sh = 160;
+    size_t longest = 0;
+    for (int i = 0; i < r->n; i++)
+        longest = strlen(r->layers[i].name) > longest ? strlen(r->layers[i].name) : longest;
+    /* wide enough for the two title lines, tall enough for the rotated
+     * layer names (about 4.3 px per 8-pt character at 60 degrees) */
+    const double width = fmax(left + r->n * (bw + gap) + 160, 620);
+    const double height = top + ph + sgap + sh + 30 + 4.3 * (double)longest;
     double emax = 0, smax = 1;
     for (int i = 0; i < r->n; i++) {
         const fm_hw_layer_result *l = &r->layers[i];
@@ -214,7 +219,8 @@ fm_status fm_hw_write_svg(const fm_hw_result *r, const char *path, fm_error *err
     xml_text(f, r->arch);
     fputs(" (", f);
     xml_text(f, r->arith);
-    fprintf(f, "): energy per layer (max %.3g uJ)</text>\n", emax * 1e-6);
+    fprintf(f, ")</text>\n<text x=\"%g\" y=\"40\" font-size=\"13\">energy per layer (max %.3g uJ)</text>\n",
+            left, emax * 1e-6);
     fprintf(f, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>\n", left, top + ph,
             width - 150, top + ph);
     fprintf(f, "<text x=\"5\" y=\"%g\">uJ</text><text x=\"5\" y=\"%g\">%.3g</text>\n",
