@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "arith/arith_internal.h"
+#include "util/file.h"
 
 #define FORM_MAX 1024
 #define CONFIG_MAX_FILE (16L << 20)
@@ -347,47 +348,6 @@ static fm_status parse_inline(const char *spec, fm_net_arith *n, fm_error *err)
     return st;
 }
 
-static fm_status read_file(const char *path, char **out, fm_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fm_error_set(err, FM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t n = 0, cap = 0, got;
-    do {
-        if (n + 1 >= cap) {
-            if (cap >= (size_t)CONFIG_MAX_FILE) {
-                free(buf);
-                fclose(f);
-                return fm_error_set(err, FM_ERR_FORMAT, "%s: larger than %ld bytes", path,
-                                    CONFIG_MAX_FILE);
-            }
-            cap = cap ? cap * 2 : 4096;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return fm_error_set(err, FM_ERR_NOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-        }
-        got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-    } while (got > 0);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return fm_error_set(err, FM_ERR_IO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    if (strlen(buf) != n) {
-        free(buf);
-        return fm_error_set(err, FM_ERR_FORMAT, "%s: contains a NUL byte: not JSON text", path);
-    }
-    *out = buf;
-    return FM_OK;
-}
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -409,7 +369,10 @@ fm_status fm_net_arith_parse(const char *spec, fm_net_arith *out, fm_error *err)
         st = fm_arith_parse_json(spec, "JSON text", NULL, &n, err);
     } else if (ends_with(spec, ".json")) {
         char *text = NULL, dir[4096];
-        st = read_file(spec, &text, err);
+        size_t len;
+        st = fm_read_file(spec, "configuration", CONFIG_MAX_FILE, &text, &len, err);
+        if (!st && strlen(text) != len)
+            st = fm_error_set(err, FM_ERR_FORMAT, "%s: contains a NUL byte: not JSON text", spec);
         if (!st) {
             snprintf(dir, sizeof dir, "%s", spec);
             char *slash = strrchr(dir, '/');

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "flexmac/arith.h"
+#include "util/file.h"
 
 #define LUT_N 256
 #define LUT_BIN_BYTES (LUT_N * LUT_N * 4)
@@ -166,52 +167,13 @@ static fm_status parse_text(const char *path, const char *p, const char *end, in
     return FM_OK;
 }
 
-static fm_status read_all(const char *path, char **data, long *len, fm_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fm_error_set(err, FM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    long n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= LUT_MAX_FILE) {
-                free(buf);
-                fclose(f);
-                return fm_error_set(err, FM_ERR_FORMAT, "%s: larger than %ld bytes: not a table",
-                                    path, LUT_MAX_FILE);
-            }
-            cap = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, (size_t)cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return fm_error_set(err, FM_ERR_NOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, (size_t)(cap - n), f);
-        n += (long)got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return fm_error_set(err, FM_ERR_IO, "%s: read error", path);
-    }
-    *data = buf;
-    *len = n;
-    return FM_OK;
-}
 
 fm_status fm_lut_load(const char *path, fm_lut **out, fm_error *err)
 {
     *out = NULL;
     char *data = NULL;
-    long len = 0;
-    fm_status st = read_all(path, &data, &len, err);
+    size_t len = 0;
+    fm_status st = fm_read_file(path, "multiplier", LUT_MAX_FILE, &data, &len, err);
     if (st)
         return st;
     if (len >= 4 && memcmp(data, "\177ELF", 4) == 0) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "flexmac/hw.h"
+#include "util/file.h"
 
 static const char *pe_names[FM_PE_TYPE_COUNT] = {"fxp", "bitserial", "bitfusion",
                                                  "axbxp", "asm_nearmem", "asm_inmem"};
@@ -399,41 +400,12 @@ fm_status fm_hw_arch_parse(const char *json, const char *name, fm_hw_arch *out, 
 
 fm_status fm_hw_arch_load(const char *path, fm_hw_arch *out, fm_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fm_error_set(err, FM_ERR_IO, "%s: cannot open architecture: %s", path,
-                            strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            if (cap > (64u << 20)) {
-                free(buf);
-                fclose(f);
-                return fm_error_set(err, FM_ERR_FORMAT, "%s: architecture file above 64 MB", path);
-            }
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return fm_error_set(err, FM_ERR_NOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + len, 1, 4096, f);
-        len += r;
-        if (r < 4096)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return fm_error_set(err, FM_ERR_IO, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    fm_status st = fm_hw_arch_parse(buf, path, out, err);
+    char *buf;
+    size_t len;
+    fm_status st = fm_read_file(path, "architecture", 64u << 20, &buf, &len, err);
+    if (st != FM_OK)
+        return st;
+    st = fm_hw_arch_parse(buf, path, out, err);
     free(buf);
     return st;
 }

@@ -14,6 +14,7 @@
 #include "flexmac/import.h"
 #include "graph/passes.h"
 #include "import/onnx_internal.h"
+#include "util/file.h"
 
 /* ---------------------------------------------------------------- values */
 
@@ -456,37 +457,13 @@ fm_status fm_onnx_load_buffer(const void *buf, size_t len, const char *name, fm_
 
 fm_status fm_onnx_load(const char *path, fm_graph **out, fm_error *err)
 {
+    char *buf;
+    size_t len;
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fm_error_set(err, FM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    /* read in chunks: works for pipes and files alike, no fseek/ftell */
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 1 << 20;
-            unsigned char *nb = realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return fm_error_set(err, FM_ERR_NOMEM, "%s: out of memory reading the file", path);
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return fm_error_set(err, FM_ERR_IO, "%s: read error", path);
-    }
-    fm_status st = fm_onnx_load_buffer(buf, len, path, out, err);
+    fm_status st = fm_read_file(path, "model", 0, &buf, &len, err);
+    if (st != FM_OK)
+        return st;
+    st = fm_onnx_load_buffer(buf, len, path, out, err);
     free(buf);
     return st;
 }

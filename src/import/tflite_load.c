@@ -8,6 +8,7 @@
 
 #include "flexmac/import.h"
 #include "import/tflite_internal.h"
+#include "util/file.h"
 
 /* Every node input must exist before the node runs: a constant, the graph
  * input, or the output of an earlier node; and no tensor is written twice. */
@@ -102,30 +103,13 @@ fm_status fm_tflite_load_buffer(const void *buf, size_t len, const char *name, f
 
 fm_status fm_tflite_load(const char *path, fm_graph **out, fm_error *err)
 {
+    char *buf;
+    size_t len;
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fm_error_set(err, FM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return fm_error_set(err, FM_ERR_IO, "%s: cannot determine size", path);
-    }
-    uint8_t *buf = malloc(size > 0 ? (size_t)size : 1);
-    if (!buf) {
-        fclose(f);
-        return fm_error_set(err, FM_ERR_NOMEM, "%s: out of memory for %ld bytes", path, size);
-    }
-    size_t got = fread(buf, 1, (size_t)size, f);
-    int rerr = ferror(f);
-    fclose(f);
-    if (got != (size_t)size || rerr) {
-        free(buf);
-        return fm_error_set(err, FM_ERR_IO, "%s: short read (%zu of %ld bytes)", path, got, size);
-    }
-    fm_status st = fm_tflite_load_buffer(buf, (size_t)size, path, out, err);
+    fm_status st = fm_read_file(path, "model", 0, &buf, &len, err);
+    if (st != FM_OK)
+        return st;
+    st = fm_tflite_load_buffer(buf, len, path, out, err);
     free(buf);
     return st;
 }
