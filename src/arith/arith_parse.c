@@ -381,8 +381,8 @@ fm_status fm_net_arith_parse(const char *spec, fm_net_arith *out, fm_error *err)
             else
                 snprintf(dir, sizeof dir, ".");
             st = fm_arith_parse_json(text, spec, dir, &n, err);
-            free(text);
         }
+        free(text);
     } else {
         st = parse_inline(spec, &n, err);
     }
