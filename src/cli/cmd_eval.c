@@ -241,6 +241,8 @@ static int run(int argc, char **argv, int compare)
     fm_preprocess pp;
     row rows[MAX_CONFIGS];
     int nrows = 0;
+    static fm_net_arith cfgs[MAX_CONFIGS];
+    int n_cfg = 0;
     rc = 1;
     if (fm_model_load(a.model, &g, &err) != FM_OK)
         goto fail;
@@ -256,29 +258,28 @@ static int run(int argc, char **argv, int compare)
     eo.batch = a.batch ? (int)a.batch : 256;
     eo.threads = (int)a.threads;
     eo.label_offset = a.label_offset >= 0 ? a.label_offset : cli_label_offset(g);
+    /* parse every configuration first: a typo in the last one must not
+     * cost the evaluations before it */
+    for (; n_cfg < a.n_arith; n_cfg++)
+        if (fm_net_arith_parse(a.arith[n_cfg], &cfgs[n_cfg], &err) != FM_OK) {
+            fm_error_prefix(&err, "--arith '%s'", a.arith[n_cfg]);
+            goto fail;
+        }
     printf("model %s, data %s (%lld samples%s)\n", a.model, a.data,
            (long long)(a.limit && a.limit < fm_dataset_count(ds) ? a.limit : fm_dataset_count(ds)),
            a.limit ? ", limited" : "");
-    for (int i = 0; i < a.n_arith; i++) {
-        fm_net_arith cfg;
-        if (fm_net_arith_parse(a.arith[i], &cfg, &err) != FM_OK) {
-            fm_error_prefix(&err, "--arith '%s'", a.arith[i]);
-            goto fail;
-        }
-        if (needs_calibration(&cfg) && !calib) {
+    for (int i = 0; i < n_cfg; i++) {
+        fm_net_arith *cfg = &cfgs[i];
+        if (needs_calibration(cfg) && !calib) {
             cli_progress pc;
             if (fm_dataset_open(a.calib_data, &pp, &cds, &err) != FM_OK ||
-                fm_eval_check_shapes(g, cds, a.calib_data, &err) != FM_OK) {
-                fm_net_arith_free(&cfg);
+                fm_eval_check_shapes(g, cds, a.calib_data, &err) != FM_OK)
                 goto fail;
-            }
             cli_progress_init(&pc, "calibrating");
             fm_status st = fm_calibrate(g, cds, a.calib_n, a.calib_method, a.percentile, &calib, &err);
             cli_progress_done(&pc);
-            if (st != FM_OK) {
-                fm_net_arith_free(&cfg);
+            if (st != FM_OK)
                 goto fail;
-            }
             printf("calibration: %lld samples of %s (%s)\n", (long long)fm_calib_samples(calib),
                    a.calib_data, a.calib_method == FM_CALIB_MINMAX ? "min/max" : "percentile");
         }
@@ -286,22 +287,27 @@ static int run(int argc, char **argv, int compare)
         cli_progress_init(&pg, a.arith[i]);
         eo.progress = cli_progress_cb;
         eo.progress_ctx = &pg;
-        eo.arith = cfg.deflt.is_float && cfg.n_rules == 0 ? NULL : &cfg;
+        eo.arith = cfg->deflt.is_float && cfg->n_rules == 0 ? NULL : cfg;
         eo.calib = calib;
         fm_status st = fm_evaluate(g, ds, &eo, &rows[nrows].r, &err);
         cli_progress_done(&pg);
-        fm_net_arith_free(&cfg);
-        if (st != FM_OK)
+        if (st != FM_OK) {
+            fm_error_prefix(&err, "--arith '%s'", a.arith[i]);
             goto fail;
+        }
         rows[nrows++].spec = a.arith[i];
     }
-    printf("\n%-36s %9s %9s %10s %8s %10s %10s\n", "arithmetic", "top-1 %", "top-5 %", "d top-1",
+    int wcol = 10;
+    for (int i = 0; i < nrows; i++)
+        wcol = (int)strlen(rows[i].spec) > wcol ? (int)strlen(rows[i].spec) : wcol;
+    wcol = wcol > 72 ? 72 : wcol;
+    printf("\n%-*s %9s %9s %10s %8s %10s %10s\n", wcol, "arithmetic", "top-1 %", "top-5 %", "d top-1",
            "samples", "seconds", "samples/s");
     for (int i = 0; i < nrows; i++) {
         const fm_eval_result *r = &rows[i].r;
         double t1 = 100.0 * (double)r->top1 / (double)r->n, t5 = 100.0 * (double)r->top5 / (double)r->n;
         double base = 100.0 * (double)rows[0].r.top1 / (double)rows[0].r.n;
-        printf("%-36.36s %9.2f %9.2f %+10.2f %8lld %10.2f %10.0f\n", rows[i].spec, t1, t5, t1 - base,
+        printf("%-*.*s %9.2f %9.2f %+10.2f %8lld %10.2f %10.0f\n", wcol, wcol, rows[i].spec, t1, t5, t1 - base,
                (long long)r->n, r->seconds, r->seconds > 0 ? (double)r->n / r->seconds : 0.0);
     }
     rc = write_outputs(&a, rows, nrows);
@@ -310,6 +316,8 @@ fail:
     cli_error("%s", err.msg);
     rc = 1;
 out:
+    for (int i = 0; i < n_cfg; i++)
+        fm_net_arith_free(&cfgs[i]);
     fm_calib_free(calib);
     fm_dataset_close(cds);
     fm_dataset_close(ds);
