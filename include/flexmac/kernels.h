@@ -97,9 +97,9 @@ void fm_quantize_u8_ref(const float *x, int64_t n, float inv, int32_t lo, int32_
 /* One code, the scalar definition the vector paths follow. */
 int32_t fm_quantize_one(float v, float inv, int32_t lo, int32_t hi);
 
-/* Accumulator epilogue: y[r*ldy + o] = (float)((double)(acc[r*lda + o] -
- * corr[o]) * scale[o]) + bias[o], then max(y, 0) when relu, for r < rows,
- * o < n. corr may be NULL (no correction). */
+/* Accumulator epilogue: y[r*ldy + o] = (float)(((double)acc[r*lda + o] -
+ * (double)corr[o]) * scale[o]) + bias[o] (the difference is exact), then
+ * y <= 0 (or NaN) becomes 0 when relu, for r < rows, o < n. corr may be NULL. */
 void fm_dequant_rows(fm_isa isa, const int32_t *acc, int lda, int rows, int n, const int32_t *corr,
                      const float *scale, const float *bias, int relu, float *y, int ldy);
 void fm_dequant_rows_ref(const int32_t *acc, int lda, int rows, int n, const int32_t *corr,

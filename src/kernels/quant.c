@@ -43,8 +43,9 @@ void fm_dequant_rows_ref(const int32_t *acc, int lda, int rows, int n, const int
 {
     for (int r = 0; r < rows; r++)
         for (int o = 0; o < n; o++) {
-            int32_t a = acc[(size_t)r * lda + o] - (corr ? corr[o] : 0);
-            float v = (float)((double)a * scale[o]) + bias[o];
+            /* the difference is exact in double, whatever the int32 values */
+            double a = (double)acc[(size_t)r * lda + o] - (corr ? (double)corr[o] : 0.0);
+            float v = (float)(a * scale[o]) + bias[o];
             y[(size_t)r * ldy + o] = relu && !(v > 0.0f) ? 0.0f : v;
         }
 }

@@ -39,10 +39,10 @@ void fm_dequant_rows_avx512(const int32_t *acc, int lda, int rows, int n, const 
         float *yr = y + (size_t)r * ldy;
         int o = 0;
         for (; o + 8 <= n; o += 8) {
-            __m256i a = _mm256_loadu_si256((const __m256i *)(ar + o));
+            __m512d a = _mm512_cvtepi32_pd(_mm256_loadu_si256((const __m256i *)(ar + o)));
             if (corr)
-                a = _mm256_sub_epi32(a, _mm256_loadu_si256((const __m256i *)(corr + o)));
-            __m512d p = _mm512_mul_pd(_mm512_cvtepi32_pd(a), _mm512_cvtps_pd(_mm256_loadu_ps(scale + o)));
+                a = _mm512_sub_pd(a, _mm512_cvtepi32_pd(_mm256_loadu_si256((const __m256i *)(corr + o))));
+            __m512d p = _mm512_mul_pd(a, _mm512_cvtps_pd(_mm256_loadu_ps(scale + o)));
             __m256 v = _mm256_add_ps(_mm512_cvtpd_ps(p), _mm256_loadu_ps(bias + o));
             if (relu) /* !(v > 0) -> 0, as the scalar path (NaN -> 0) */
                 v = _mm256_and_ps(v, _mm256_cmp_ps(v, _mm512_castps512_ps256(zero), _CMP_GT_OQ));
