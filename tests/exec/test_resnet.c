@@ -53,7 +53,7 @@ static void check_float(const char *name, int64_t published_correct)
     fm_eval_result r;
     fm_error err;
     fm_eval_opts_default(&o);
-    o.limit = fm_test_samples(10000, 500);
+    o.limit = fm_test_samples(10000, 200);
     assert_int_equal(fm_evaluate(g, ds, &o, &r, &err), FM_OK);
     fprintf(stderr, "%s float: %lld / %lld correct (%.2f %%)\n", name, (long long)r.top1, (long long)r.n,
             100.0 * (double)r.top1 / (double)r.n);

@@ -96,7 +96,7 @@ static void test_truncated(void **s)
     uint8_t *full = read_all(path, &len);
     counts c = {0};
     /* a fresh allocation of exactly n bytes, so ASan sees any read past it */
-    for (size_t i = 0; i < 700; i++) {
+    for (size_t i = 0; i < (size_t)fm_test_samples(700, 300); i++) {
         size_t n = i < 100 ? i : i < 600 ? (size_t)((double)len * (double)(i - 100) / 500.0) : len - (i - 599);
         uint8_t *b = malloc(n ? n : 1);
         memcpy(b, full, n);
@@ -122,7 +122,7 @@ static void test_flipped_bytes(void **s)
     uint8_t *b = read_all(path, &len);
     uint64_t rng = 0x5EED0F11Bull;
     counts c = {.runs = 25};
-    for (int it = 0; it < 1000; it++) {
+    for (int it = 0; it < fm_test_samples(1000, 400); it++) {
         size_t off[4];
         uint8_t old[4];
         int k = 1 + (int)(fm_test_rand(&rng) % 4);
@@ -156,7 +156,7 @@ static void test_blown_up_words(void **s)
     const uint32_t values[] = {0xFFFFFFFFu, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFFCu, (uint32_t)len,
                                (uint32_t)len - 2, 0x10000u, 0};
     counts c = {.runs = 25};
-    for (int it = 0; it < 700; it++) {
+    for (int it = 0; it < fm_test_samples(700, 300); it++) {
         /* every aligned word of the header, then random aligned words */
         size_t off = it < 135 ? (size_t)it * 4 : pick_offset(&rng, len - 4) & ~(size_t)3;
         uint32_t v = values[fm_test_rand(&rng) % (sizeof values / sizeof values[0])];
