@@ -16,18 +16,15 @@ void fm_exec_opts_default(fm_exec_opts *o)
 
 static fm_status alloc_worker(fm_exec *e, fm_worker *w, fm_error *err)
 {
-    const fm_graph *g = e->g;
     size_t max_in = 0, max_col = 0, max_acc = 0;
-    w->buf = calloc((size_t)g->n_tensors, sizeof *w->buf);
-    if (!w->buf)
+    w->slot = calloc((size_t)(e->n_slots ? e->n_slots : 1), sizeof *w->slot);
+    if (!w->slot)
         return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
-    for (int t = 0; t < g->n_tensors; t++) {
-        const fm_xt *x = &e->xt[t];
-        if (x->is_const || x->alias >= 0)
-            continue;
-        w->buf[t] = malloc((size_t)e->chunk * (size_t)(x->per_sample ? x->per_sample : 1) * sizeof(float));
-        if (!w->buf[t])
-            return fm_error_set(err, FM_ERR_NOMEM, "out of memory for tensor '%s'", g->tensors[t].name);
+    for (int s = 0; s < e->n_slots; s++) {
+        w->slot[s] = malloc((size_t)e->chunk * (size_t)e->slot_elems[s] * sizeof(float));
+        if (!w->slot[s])
+            return fm_error_set(err, FM_ERR_NOMEM, "out of memory for %lld activations",
+                                (long long)e->chunk * e->slot_elems[s]);
     }
     for (int i = 0; i < e->n_macs; i++) {
         const fm_mac *m = &e->macs[i];
@@ -50,10 +47,10 @@ static fm_status alloc_worker(fm_exec *e, fm_worker *w, fm_error *err)
 
 static void free_worker(const fm_exec *e, fm_worker *w)
 {
-    if (w->buf)
-        for (int t = 0; t < e->g->n_tensors; t++)
-            free(w->buf[t]);
-    free(w->buf);
+    if (w->slot)
+        for (int s = 0; s < e->n_slots; s++)
+            free(w->slot[s]);
+    free(w->slot);
     free(w->q8);
     free(w->col);
     free(w->col8);
@@ -85,9 +82,16 @@ fm_status fm_exec_create(const fm_graph *g, const fm_exec_opts *o, fm_exec **out
     /* each worker takes a slice of the batch; OpenBLAS must not add its own threads */
     openblas_set_num_threads(1);
     e->n_workers = threads;
-    e->chunk = (e->opts.max_batch + threads - 1) / threads;
-    if ((st = fm_exec_plan(e, err)) != FM_OK)
+    if ((st = fm_exec_plan(e, err)) != FM_OK || (st = fm_exec_memplan(e, err)) != FM_OK)
         goto fail;
+    /* samples per worker step: the batch split across workers, capped so a
+     * worker's activations stay within FM_WORKER_BYTES */
+    int64_t per_sample = 0;
+    for (int s = 0; s < e->n_slots; s++)
+        per_sample += e->slot_elems[s] * (int64_t)sizeof(float);
+    e->chunk = (e->opts.max_batch + threads - 1) / threads;
+    if (per_sample > 0 && (int64_t)e->chunk * per_sample > FM_WORKER_BYTES)
+        e->chunk = (int)(FM_WORKER_BYTES / per_sample) > 1 ? (int)(FM_WORKER_BYTES / per_sample) : 1;
     e->pool = fm_pool_new(threads);
     e->workers = calloc((size_t)threads, sizeof *e->workers);
     if (!e->pool || !e->workers) {
@@ -125,6 +129,8 @@ void fm_exec_free(fm_exec *e)
             if (e->xt[t].is_const && e->xt[t].cdata != e->g->tensors[t].data)
                 free((void *)e->xt[t].cdata);
     free(e->xt);
+    free(e->slot_of);
+    free(e->slot_elems);
     free(e->skip);
     free(e->mac_of);
     free(e->act);
@@ -205,6 +211,8 @@ static void run_slice(void *arg, int task, int worker)
         fm_nchw_to_nhwc(xs, xin, n, (int)tin->shape[1], (int)tin->shape[2], (int)tin->shape[3]);
     else
         memcpy(xin, xs, (size_t)n * in_ps * sizeof *xin);
+    if (e->observe && fm_calib_tracks(e->observe, g->input))
+        fm_calib_observe(e->observe, g->input, xin, (int64_t)n * in_ps, n);
     for (int i = 0; i < g->n_nodes; i++) {
         if ((w->status = run_node(e, w, i, n, &w->err)) != FM_OK) {
             fm_error_prefix(&w->err, "%s", g->path ? g->path : "graph");
@@ -217,8 +225,6 @@ static void run_slice(void *arg, int task, int worker)
                     fm_calib_observe(e->observe, t, fm_exec_cbuf(e, w, t), (int64_t)n * e->xt[t].per_sample, n);
             }
     }
-    if (e->observe && fm_calib_tracks(e->observe, g->input))
-        fm_calib_observe(e->observe, g->input, xin, (int64_t)n * in_ps, n);
     const float *yo = fm_exec_cbuf(e, w, g->output);
     const fm_tensor *tout = &g->tensors[g->output];
     float *ys = c->y + (size_t)b0 * out_ps;

@@ -17,6 +17,7 @@
 #include "flexmac/exec.h"
 
 #define FM_MAC_ROW_TILE 2048 /* im2col rows formed per GEMM call: bounds scratch memory */
+#define FM_WORKER_BYTES ((int64_t)256 << 20) /* activation memory per worker */
 
 /* Run-time facts about one graph tensor. */
 typedef struct fm_xt {
@@ -85,6 +86,9 @@ struct fm_exec {
     fm_mac **mac_of;      /* per node: prepared MAC layer or NULL */
     fm_mac *macs;
     int n_macs;
+    int *slot_of;         /* per root activation: its buffer slot (memplan.c) */
+    int64_t *slot_elems;  /* per slot: elements per sample */
+    int n_slots;
     int chunk;            /* samples per worker step */
     int n_workers;
     fm_worker *workers;
@@ -92,7 +96,7 @@ struct fm_exec {
 };
 
 struct fm_worker {
-    float **buf;          /* per tensor, chunk * per_sample floats (NULL: const/alias) */
+    float **slot;         /* per slot, chunk * slot_elems floats */
     uint8_t *q8;          /* quantized input codes */
     float *col;           /* float im2col tile / >8-bit code tile */
     uint8_t *col8;        /* u8 im2col tile */
@@ -105,8 +109,9 @@ struct fm_worker {
     fm_error err;
 };
 
-/* plan.c */
+/* plan.c, memplan.c */
 fm_status fm_exec_plan(fm_exec *e, fm_error *err);
+fm_status fm_exec_memplan(fm_exec *e, fm_error *err);
 float *fm_exec_buf(fm_exec *e, fm_worker *w, int t);
 const float *fm_exec_cbuf(fm_exec *e, fm_worker *w, int t);
 

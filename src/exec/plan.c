@@ -14,13 +14,13 @@ static int root_of(const fm_exec *e, int t)
 
 float *fm_exec_buf(fm_exec *e, fm_worker *w, int t)
 {
-    return w->buf[root_of(e, t)];
+    return w->slot[e->slot_of[root_of(e, t)]];
 }
 
 const float *fm_exec_cbuf(fm_exec *e, fm_worker *w, int t)
 {
     int r = root_of(e, t);
-    return e->xt[r].is_const ? e->xt[r].cdata : w->buf[r];
+    return e->xt[r].is_const ? e->xt[r].cdata : w->slot[e->slot_of[r]];
 }
 
 /* Constants are kept as float in semantic order; ops that read them use
