@@ -62,6 +62,17 @@ typedef struct fm_exec_opts {
 
 void fm_exec_opts_default(fm_exec_opts *o);
 
+/* A graph imported from TFLite is a quantized model: with arith NULL (the
+ * float request) or the FxP8 baseline (8-bit exact products in every layer)
+ * it runs in its own integer semantics, bit-exact with fm_tflite_ref_run
+ * (the fast path of tflite_fast.h; inputs are the integer values as floats,
+ * e.g. raw pixels, outputs dequantized). Every other arithmetic runs on the
+ * float view of the model (constants and input dequantized with their own
+ * scales and zero points, QUANTIZE/DEQUANTIZE as identities), and, when
+ * opts->calib is NULL, quantizes activations with the ranges of
+ * fm_calib_from_qparams. Returns 1 when g under o takes the integer path. */
+int fm_exec_tflite_native(const fm_graph *g, const fm_exec_opts *o);
+
 fm_status fm_exec_create(const fm_graph *g, const fm_exec_opts *o, fm_exec **out, fm_error *err);
 void fm_exec_free(fm_exec *e);
 

@@ -259,6 +259,9 @@ static int run(int argc, char **argv, int compare)
     printf("model %s, data %s (%lld samples%s)\n", a.model, a.data,
            (long long)(a.limit && a.limit < fm_dataset_count(ds) ? a.limit : fm_dataset_count(ds)),
            a.limit ? ", limited" : "");
+    if (g->source == FM_SRC_TFLITE)
+        printf("TFLite model: fp32 and fxp8 run its own integer arithmetic (bit-exact with TFLite's reference "
+               "kernels); other schemes its dequantized float view\n");
     for (int i = 0; i < a.n_arith; i++) {
         fm_net_arith cfg;
         if (fm_net_arith_parse(a.arith[i], &cfg, &err) != FM_OK) {

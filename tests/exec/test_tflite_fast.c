@@ -9,6 +9,8 @@
 #include "common/fm_test.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exec/tflite_fast_internal.h"
@@ -360,6 +362,122 @@ static void test_mobilenet_v1(void **s)
     check_mobilenet("models/mobilenet_v1_0.25_128_quant.tflite", (int)fm_test_samples(8, 3));
 }
 
+/* fm_evaluate on a TFLite graph: its own integer semantics (logits equal
+ * the reference's dequantized outputs) and top-1 / top-5 within a band
+ * around what the CLI measured (docs/tflite.md). */
+static void eval_band(const char *model, double t1_lo, double t1_hi, double t5_lo)
+{
+    char mpath[512], dpath[512];
+    if (!fm_test_shared(model, mpath, sizeof mpath) ||
+        !fm_test_shared("data/imagenet-val/labels.txt", dpath, sizeof dpath)) {
+        fprintf(stderr, "SKIP: ../shared/%s or the ImageNet list not found; test skipped\n", model);
+        skip();
+    }
+    fm_graph *g;
+    fm_error e = {0};
+    assert_int_equal(fm_tflite_load(mpath, &g, &e), FM_OK);
+    fm_preprocess pp;
+    mobilenet_pp(g, &pp);
+    fm_dataset *ds;
+    assert_int_equal(fm_dataset_open(dpath, &pp, &ds, &e), FM_OK);
+    int64_t n = fm_test_samples(fm_dataset_count(ds), 200);
+    assert_int_equal(fm_exec_tflite_native(g, NULL), 1);
+    fm_eval_opts o;
+    fm_eval_opts_default(&o);
+    o.limit = n;
+    o.batch = 64;
+    o.label_offset = 1;
+    o.logits = malloc(sizeof(float) * (size_t)n * 1001);
+    fm_eval_result r;
+    fm_status st = fm_evaluate(g, ds, &o, &r, &e);
+    if (st != FM_OK)
+        fprintf(stderr, "%s\n", e.msg);
+    assert_int_equal(st, FM_OK);
+    double t1 = 100.0 * (double)r.top1 / (double)r.n, t5 = 100.0 * (double)r.top5 / (double)r.n;
+    fprintf(stderr, "%s: %lld images, top-1 %.2f %%, top-5 %.2f %%\n", model, (long long)r.n, t1, t5);
+    assert_true(t1 >= t1_lo && t1 <= t1_hi && t5 >= t5_lo);
+    /* the first two images' logits are the reference's dequantized outputs */
+    int64_t per = fm_tensor_numel(&g->tensors[g->input]);
+    float *xf = malloc(sizeof(float) * (size_t)per), want[1001];
+    uint8_t *x = malloc((size_t)per), q[1001];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(fm_dataset_read_range(ds, i, 1, xf, NULL, &e), FM_OK);
+        for (int64_t k = 0; k < per; k++)
+            x[k] = (uint8_t)(xf[k] >= 255.0f ? 255 : xf[k] > 0.0f ? lroundf(xf[k]) : 0);
+        assert_int_equal(fm_tflite_ref_run(g, x, (size_t)per, q, sizeof q, want, &e), FM_OK);
+        assert_memory_equal(want, o.logits + (size_t)i * 1001, sizeof want);
+    }
+    free(xf);
+    free(x);
+    free(o.logits);
+    fm_dataset_close(ds);
+    fm_graph_free(g);
+}
+
+static void test_eval_mobilenets(void **s)
+{
+    (void)s;
+    eval_band("models/mobilenet_v2_1.0_224_quant.tflite", 65.0, 90.0, 85.0);
+    eval_band("models/mobilenet_v1_0.5_160_quant.tflite", 50.0, 80.0, 75.0);
+    eval_band("models/mobilenet_v1_0.25_128_quant.tflite", 30.0, 62.0, 55.0);
+}
+
+/* Other schemes run the float view with the model's own ranges (no
+ * calibration data): FxP-6 and the float view itself still classify. */
+static void test_float_view_schemes(void **s)
+{
+    (void)s;
+    char mpath[512], dpath[512];
+    const char *model = "models/mobilenet_v1_0.25_128_quant.tflite";
+    if (!fm_test_shared(model, mpath, sizeof mpath) ||
+        !fm_test_shared("data/imagenet-val/labels.txt", dpath, sizeof dpath)) {
+        fprintf(stderr, "SKIP: ../shared/%s or the ImageNet list not found; test skipped\n", model);
+        skip();
+    }
+    fm_graph *g;
+    fm_error e = {0};
+    assert_int_equal(fm_tflite_load(mpath, &g, &e), FM_OK);
+    fm_preprocess pp;
+    mobilenet_pp(g, &pp);
+    fm_dataset *ds;
+    assert_int_equal(fm_dataset_open(dpath, &pp, &ds, &e), FM_OK);
+    static const char *specs[] = {"fp32", "fxp6", "fxp8"};
+    for (int k = 0; k < 3; k++) {
+        fm_net_arith a;
+        assert_int_equal(fm_net_arith_parse(specs[k], &a, &e), FM_OK);
+        fm_exec_opts xo;
+        fm_exec_opts_default(&xo);
+        xo.arith = &a;
+        /* fxp8 is the model's own arithmetic; fp32 passed explicitly and fxp6 take the float view */
+        assert_int_equal(fm_exec_tflite_native(g, &xo), k == 2);
+        fm_eval_opts o;
+        fm_eval_opts_default(&o);
+        o.limit = 40;
+        o.batch = 20;
+        o.label_offset = 1;
+        o.arith = &a;
+        fm_eval_result r;
+        fm_status st = fm_evaluate(g, ds, &o, &r, &e);
+        if (st != FM_OK)
+            fprintf(stderr, "%s: %s\n", specs[k], e.msg);
+        assert_int_equal(st, FM_OK);
+        fprintf(stderr, "%s on 40 images: top-1 %lld, top-5 %lld\n", specs[k], (long long)r.top1, (long long)r.top5);
+        assert_true(r.top5 >= 16); /* random guessing gives 0.2 */
+        fm_net_arith_free(&a);
+    }
+    fm_calib *c;
+    assert_int_equal(fm_calib_from_qparams(g, &c, &e), FM_OK);
+    float lo, hi;
+    int t = g->nodes[0].in[0];
+    assert_int_equal(fm_calib_range(c, t, &lo, &hi, &e), FM_OK);
+    const fm_tensor *ti = &g->tensors[t];
+    assert_true(lo == ti->q.scale[0] * (float)(0 - ti->q.zero_point[0]));
+    assert_true(hi == ti->q.scale[0] * (float)(255 - ti->q.zero_point[0]));
+    fm_calib_free(c);
+    fm_dataset_close(ds);
+    fm_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +486,8 @@ int main(void)
         cmocka_unit_test(test_random_fc_add),
         cmocka_unit_test(test_mobilenet_v2),
         cmocka_unit_test(test_mobilenet_v1),
+        cmocka_unit_test(test_eval_mobilenets),
+        cmocka_unit_test(test_float_view_schemes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
