@@ -85,6 +85,8 @@ void tfast_mac_run(const fm_tflite_fast *f, tfast_worker *w, const tfast_mac *m,
  * sums wrap modulo 2^32 like TFLite's int32 accumulator). */
 void tfast_requant_rows(fm_isa isa, const int32_t *acc, int lda, int rows, int n, const int32_t *R, int rs,
                         int cs, const tfast_requant *q, int c0, uint8_t *y, int ldy);
+void tfast_requant_rows_avx2(const int32_t *acc, int lda, int rows, int n, const int32_t *R, int rs, int cs,
+                             const tfast_requant *q, int c0, uint8_t *y, int ldy);
 void tfast_requant_rows_ref(const int32_t *acc, int lda, int rows, int n, const int32_t *R, int rs, int cs,
                             const tfast_requant *q, int c0, uint8_t *y, int ldy);
 

@@ -23,6 +23,9 @@ void tfast_requant_rows_ref(const int32_t *acc, int lda, int rows, int n, const 
 void tfast_requant_rows(fm_isa isa, const int32_t *acc, int lda, int rows, int n, const int32_t *R, int rs,
                         int cs, const tfast_requant *q, int c0, uint8_t *y, int ldy)
 {
-    (void)isa;
-    tfast_requant_rows_ref(acc, lda, rows, n, R, rs, cs, q, c0, y, ldy);
+    /* the vector kernel reads R with unit or zero channel stride only */
+    if (isa >= FM_ISA_AVX2 && (cs == 0 || cs == 1))
+        tfast_requant_rows_avx2(acc, lda, rows, n, R, rs, cs, q, c0, y, ldy);
+    else
+        tfast_requant_rows_ref(acc, lda, rows, n, R, rs, cs, q, c0, y, ldy);
 }
