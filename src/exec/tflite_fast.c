@@ -356,8 +356,11 @@ static fm_status run_node(const fm_tflite_fast *f, tfast_worker *w, int i, fm_er
         const uint8_t *a = w->buf[n->in[0]], *b = w->buf[n->in[1]];
         uint8_t *y = w->buf[n->out[0]];
         int32_t oa = f->t[n->in[0]].off, ob = f->t[n->in[1]].off, oy = f->t[n->out[0]].off;
-        for (int64_t k = 0; k < f->t[n->out[0]].numel; k++)
-            y[k] = (uint8_t)(tref_add_one(&fn->add, (int32_t)a[k] - oa, (int32_t)b[k] - ob) + oy);
+        if (f->isa >= FM_ISA_AVX2)
+            tfast_add_avx2(&fn->add, a, oa, b, ob, y, oy, f->t[n->out[0]].numel);
+        else
+            for (int64_t k = 0; k < f->t[n->out[0]].numel; k++)
+                y[k] = (uint8_t)(tref_add_one(&fn->add, (int32_t)a[k] - oa, (int32_t)b[k] - ob) + oy);
         return FM_OK;
     }
     default:

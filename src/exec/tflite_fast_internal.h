@@ -87,6 +87,9 @@ void tfast_requant_rows(fm_isa isa, const int32_t *acc, int lda, int rows, int n
                         int cs, const tfast_requant *q, int c0, uint8_t *y, int ldy);
 void tfast_requant_rows_avx2(const int32_t *acc, int lda, int rows, int n, const int32_t *R, int rs, int cs,
                              const tfast_requant *q, int c0, uint8_t *y, int ldy);
+/* ADD on bytes (a - oa, b - ob are the inputs' values; y gets q + oy). */
+void tfast_add_avx2(const tref_add_params *p, const uint8_t *a, int32_t oa, const uint8_t *b, int32_t ob,
+                    uint8_t *y, int32_t oy, int64_t n);
 void tfast_requant_rows_ref(const int32_t *acc, int lda, int rows, int n, const int32_t *R, int rs, int cs,
                             const tfast_requant *q, int c0, uint8_t *y, int ldy);
 
