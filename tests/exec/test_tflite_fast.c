@@ -478,10 +478,97 @@ static void test_float_view_schemes(void **s)
     fm_graph_free(g);
 }
 
+/* Graphs outside the fast path's set are refused at create time, naming
+ * the tensor: float activations (QUANTIZE from a float input) and an
+ * activation whose scale is not positive. Mutated MobileNet files that
+ * still load either run (and then equal the reference) or fail cleanly. */
+static void test_unsupported(void **s)
+{
+    (void)s;
+    fm_error e = {0};
+    fm_tflite_fast *f = NULL;
+    tb_model m = {0};
+    tb_t(&m, 0, "f", 0 /* float32 */, 2, (int32_t[]){1, 4});
+    tb_q(tb_t(&m, 1, "q", T_U8, 2, (int32_t[]){1, 4}), 0.5f, 10);
+    m.n_ops = 1;
+    m.op[0] = (tb_op){.code = 114 /* QUANTIZE */, .n_in = 1, .in = {0}, .n_out = 1, .out = {1}};
+    m.n_inputs = m.n_outputs = 1;
+    m.outputs[0] = 1;
+    fm_graph *g = build(&m);
+    assert_int_equal(fm_tflite_fast_create(g, 1, FM_ISA_COUNT, &f, &e), FM_ERR_UNSUPPORTED);
+    assert_null(f);
+    assert_non_null(strstr(e.msg, "'f'"));
+    /* and fm_exec, which would take the fast path for this graph, reports it */
+    fm_exec *ex = NULL;
+    assert_int_equal(fm_exec_create(g, NULL, &ex, &e), FM_ERR_UNSUPPORTED);
+    assert_null(ex);
+    fm_graph_free(g);
+
+    tb_model m2 = {0};
+    tb_q(tb_t(&m2, 0, "x", T_U8, 2, (int32_t[]){1, 4}), 0.5f, 10);
+    tb_q(tb_t(&m2, 1, "y", T_U8, 2, (int32_t[]){1, 4}), 0.0f, 0);
+    m2.n_ops = 1;
+    m2.op[0] = (tb_op){.code = OP_ADD, .n_in = 2, .in = {0, 0}, .n_out = 1, .out = {1}};
+    m2.n_inputs = m2.n_outputs = 1;
+    m2.outputs[0] = 1;
+    g = build(&m2);
+    assert_int_equal(fm_tflite_fast_create(g, 1, FM_ISA_COUNT, &f, &e), FM_ERR_UNSUPPORTED);
+    assert_non_null(strstr(e.msg, "'y'"));
+    fm_graph_free(g);
+
+    char path[512];
+    FM_REQUIRE_SHARED(path, "models/mobilenet_v1_0.25_128_quant.tflite");
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    uint8_t *orig = malloc((size_t)len), *mut = malloc((size_t)len);
+    assert_int_equal(fread(orig, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    uint64_t rng = 3;
+    int ran = 0;
+    uint8_t *x = malloc(3 * 128 * 128);
+    for (int i = 0; i < 3 * 128 * 128; i++)
+        x[i] = (uint8_t)(i * 7);
+    for (int trial = 0; trial < 300 && ran < 10; trial++) {
+        memcpy(mut, orig, (size_t)len);
+        /* structure bytes: the first 2 KB (tables, options) and the tail (vtables) */
+        for (int k = 0; k < 2; k++) {
+            long pos = rnd(&rng, 0, 1) ? rnd(&rng, 0, 2047) : len - 32768 - rnd(&rng, 0, 8191);
+            mut[pos] ^= (uint8_t)(1u << rnd(&rng, 0, 7));
+        }
+        if (fm_tflite_load_buffer(mut, (size_t)len, "mutant.tflite", &g, &e) != FM_OK)
+            continue;
+        fm_status st = fm_tflite_fast_create(g, 2, FM_ISA_COUNT, &f, &e);
+        assert_true(st == FM_OK || st == FM_ERR_UNSUPPORTED || st == FM_ERR_SHAPE || st == FM_ERR_INVALID);
+        const fm_tensor *in = &g->tensors[g->input];
+        if (st == FM_OK && fm_tensor_bytes(in) == 3 * 128 * 128 && fm_tensor_numel(&g->tensors[g->output]) <= 4096) {
+            uint8_t want[4096], got[4096];
+            size_t ob = fm_tensor_bytes(&g->tensors[g->output]);
+            fm_status rs = fm_tflite_ref_run(g, x, fm_tensor_bytes(in), want, ob, NULL, &e);
+            fm_status fs = fm_tflite_fast_run(f, x, 1, got, NULL, &e);
+            if (rs == FM_OK) {
+                assert_int_equal(fs, FM_OK);
+                assert_memory_equal(want, got, ob);
+            }
+            ran++;
+        }
+        fm_tflite_fast_free(f);
+        f = NULL;
+        fm_graph_free(g);
+    }
+    fprintf(stderr, "mutants run through both executors: %d\n", ran);
+    free(x);
+    free(orig);
+    free(mut);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_requant_kernels),
+        cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_random_conv),
         cmocka_unit_test(test_random_fc_add),
         cmocka_unit_test(test_mobilenet_v2),
