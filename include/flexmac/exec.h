@@ -36,6 +36,12 @@ typedef struct fm_calib fm_calib;
  * is used with FM_CALIB_PERCENTILE (e.g. 99.99). */
 fm_calib *fm_calib_new(const fm_graph *g, fm_calib_method m, double percentile);
 void fm_calib_free(fm_calib *c);
+/* The calibration a quantized model (TFLite) carries itself: each tensor a
+ * MAC layer reads gets the range its 8-bit codes express,
+ * [s * (qmin - zp), s * (qmax - zp)], so no calibration data is needed.
+ * FM_ERR_UNSUPPORTED naming the tensor when one has no per-tensor 8-bit
+ * quantization. */
+fm_status fm_calib_from_qparams(const fm_graph *g, fm_calib **out, fm_error *err);
 /* Number of samples observed so far. */
 int64_t fm_calib_samples(const fm_calib *c);
 /* Range used to quantize tensor t: [lo, hi] (lo >= 0 means unsigned). */
@@ -55,6 +61,17 @@ typedef struct fm_exec_opts {
 } fm_exec_opts;
 
 void fm_exec_opts_default(fm_exec_opts *o);
+
+/* A graph imported from TFLite is a quantized model: with arith NULL (the
+ * float request) or the FxP8 baseline (8-bit exact products in every layer)
+ * it runs in its own integer semantics, bit-exact with fm_tflite_ref_run
+ * (the fast path of tflite_fast.h; inputs are the integer values as floats,
+ * e.g. raw pixels, outputs dequantized). Every other arithmetic runs on the
+ * float view of the model (constants and input dequantized with their own
+ * scales and zero points, QUANTIZE/DEQUANTIZE as identities), and, when
+ * opts->calib is NULL, quantizes activations with the ranges of
+ * fm_calib_from_qparams. Returns 1 when g under o takes the integer path. */
+int fm_exec_tflite_native(const fm_graph *g, const fm_exec_opts *o);
 
 fm_status fm_exec_create(const fm_graph *g, const fm_exec_opts *o, fm_exec **out, fm_error *err);
 void fm_exec_free(fm_exec *e);

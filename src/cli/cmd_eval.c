@@ -268,9 +268,17 @@ static int run(int argc, char **argv, int compare)
     printf("model %s, data %s (%lld samples%s)\n", a.model, a.data,
            (long long)(a.limit && a.limit < fm_dataset_count(ds) ? a.limit : fm_dataset_count(ds)),
            a.limit ? ", limited" : "");
+    if (g->source == FM_SRC_TFLITE)
+        printf("TFLite model: fp32 and fxp8 run its own integer arithmetic (bit-exact with TFLite's reference "
+               "kernels); other schemes its dequantized float view\n");
     for (int i = 0; i < n_cfg; i++) {
         fm_net_arith *cfg = &cfgs[i];
-        if (needs_calibration(cfg) && !calib) {
+        if (needs_calibration(cfg) && !calib && g->source == FM_SRC_TFLITE) {
+            /* a quantized model carries its own activation ranges */
+            if (fm_calib_from_qparams(g, &calib, &err) != FM_OK)
+                goto fail;
+            printf("calibration: the model's own quantization parameters\n");
+        } else if (needs_calibration(cfg) && !calib) {
             cli_progress pc;
             if (fm_dataset_open(a.calib_data, &pp, &cds, &err) != FM_OK ||
                 fm_eval_check_shapes(g, cds, a.calib_data, &err) != FM_OK)

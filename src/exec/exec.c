@@ -58,6 +58,28 @@ static void free_worker(const fm_exec *e, fm_worker *w)
     free(w->acc);
 }
 
+/* The FxP8 baseline: 8-bit exact products in every layer, no scheme. */
+static int is_fxp8_baseline(const fm_layer_arith *a)
+{
+    return !a->is_float && !a->lut && a->w.bits == 8 && a->x.bits == 8 && a->w.K == 0 && a->x.K == 0 &&
+           a->w.alphabet == 0 && a->x.alphabet == 0;
+}
+
+int fm_exec_tflite_native(const fm_graph *g, const fm_exec_opts *o)
+{
+    if (g->source != FM_SRC_TFLITE || (o && o->observe))
+        return 0;
+    if (!o || !o->arith)
+        return 1;
+    const fm_net_arith *n = o->arith;
+    if (!is_fxp8_baseline(&n->deflt))
+        return 0;
+    for (int i = 0; i < n->n_rules; i++)
+        if (!is_fxp8_baseline(&n->rules[i].a))
+            return 0;
+    return 1;
+}
+
 fm_status fm_exec_create(const fm_graph *g, const fm_exec_opts *o, fm_exec **out, fm_error *err)
 {
     fm_status st;
@@ -77,6 +99,18 @@ fm_status fm_exec_create(const fm_graph *g, const fm_exec_opts *o, fm_exec **out
     e->isa = e->opts.isa_cap < best ? e->opts.isa_cap : best;
     e->observe = e->opts.observe;
     int threads = e->opts.threads > 0 ? e->opts.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (fm_exec_tflite_native(g, &e->opts)) {
+        if ((st = fm_tflite_fast_create(g, threads, e->isa, &e->tfl, err)) != FM_OK)
+            goto fail;
+        *out = e;
+        return FM_OK;
+    }
+    if (g->source == FM_SRC_TFLITE && e->opts.arith && !e->opts.calib) {
+        /* other schemes on a quantized model: its own activation ranges */
+        if ((st = fm_calib_from_qparams(g, &e->own_calib, err)) != FM_OK)
+            goto fail;
+        e->opts.calib = e->own_calib;
+    }
     if (threads < 1 || e->observe)
         threads = 1; /* calibration observes in a fixed order */
     /* each worker takes a slice of the batch; OpenBLAS must not add its own threads */
@@ -112,6 +146,8 @@ void fm_exec_free(fm_exec *e)
 {
     if (!e)
         return;
+    fm_tflite_fast_free(e->tfl);
+    fm_calib_free(e->own_calib);
     if (e->workers)
         for (int i = 0; i < e->n_workers; i++)
             free_worker(e, &e->workers[i]);
@@ -139,8 +175,16 @@ void fm_exec_free(fm_exec *e)
     free(e);
 }
 
-int64_t fm_exec_output_numel(const fm_exec *e) { return e->xt[e->g->output].per_sample; }
-int64_t fm_exec_input_numel(const fm_exec *e) { return e->xt[e->g->input].per_sample; }
+int64_t fm_exec_output_numel(const fm_exec *e)
+{
+    return e->tfl ? fm_tflite_fast_output_numel(e->tfl) : e->xt[e->g->output].per_sample;
+}
+
+int64_t fm_exec_input_numel(const fm_exec *e)
+{
+    return e->tfl ? fm_tflite_fast_input_numel(e->tfl) : e->xt[e->g->input].per_sample;
+}
+
 fm_isa fm_exec_isa(const fm_exec *e) { return e->isa; }
 
 static fm_status run_node(fm_exec *e, fm_worker *w, int i, int n, fm_error *err)
@@ -211,6 +255,14 @@ static void run_slice(void *arg, int task, int worker)
         fm_nchw_to_nhwc(xs, xin, n, (int)tin->shape[1], (int)tin->shape[2], (int)tin->shape[3]);
     else
         memcpy(xin, xs, (size_t)n * in_ps * sizeof *xin);
+    if (tin->dtype != FM_F32 && tin->q.n == 1) {
+        /* a quantized input (TFLite) arrives as its integer values: the
+         * float view runs on the real values s * (q - zp) */
+        float s = tin->q.scale[0], zp = (float)tin->q.zero_point[0];
+        for (int64_t i = 0; i < (int64_t)n * in_ps; i++)
+            xin[i] = s * (xin[i] - zp);
+    }
+    /* observed now: the input's buffer may be reused by later nodes */
     if (e->observe && fm_calib_tracks(e->observe, g->input))
         fm_calib_observe(e->observe, g->input, xin, (int64_t)n * in_ps, n);
     for (int i = 0; i < g->n_nodes; i++) {
@@ -236,6 +288,8 @@ static void run_slice(void *arg, int task, int worker)
 
 fm_status fm_exec_run(fm_exec *e, const float *x, int n, float *y, fm_error *err)
 {
+    if (e->tfl)
+        return fm_tflite_fast_run_f32(e->tfl, x, n, y, err);
     int step = e->chunk * e->n_workers;
     for (int b = 0; b < n; b += step) {
         int nb = n - b < step ? n - b : step;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "flexmac/exec.h"
+#include "flexmac/tflite_fast.h"
 
 #define FM_MAC_ROW_TILE 2048 /* im2col rows formed per GEMM call: bounds scratch memory */
 #define FM_WORKER_BYTES ((int64_t)256 << 20) /* activation memory per worker */
@@ -93,6 +94,8 @@ struct fm_exec {
     int n_workers;
     fm_worker *workers;
     fm_calib *observe;
+    fm_tflite_fast *tfl;  /* TFLite graph in its own integer semantics (exec.c) */
+    fm_calib *own_calib;  /* TFLite graph: ranges from its qparams */
 };
 
 struct fm_worker {
