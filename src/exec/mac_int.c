@@ -154,9 +154,7 @@ static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, 
                     const fm_mac_plane *pl = &m->planes[p];
                     const uint8_t *ap = a;
                     if (!pl->identity) {
-                        size_t cnt = (size_t)nr * m->K;
-                        for (size_t i = 0; i < cnt; i++)
-                            w->map8[i] = pl->xmap[a[i]];
+                        fm_map_u8(e->isa, pl->xmap, a, (size_t)nr * m->K, w->map8);
                         ap = w->map8;
                     }
                     if (p == 0)
