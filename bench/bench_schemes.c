@@ -4,6 +4,7 @@
  * the GEMM shapes those layers produce.
  *
  *   bench_schemes [--shared DIR] [--n N] [--lut-n N] [--reps R] [--part resnet|conv|gemm]
+ *                 [--only I]   (time configuration I of the list alone, e.g. under perf)
  *
  * Workloads: ResNet-20 on the first N (default 1000) CIFAR-10 test images,
  * decoded once beforehand (compute only), on 1 and 2 threads; one large
@@ -13,7 +14,7 @@
  * (default 20) and its time is scaled per image.
  *
  * Each time is the median of R (default 3) repetitions of the whole
- * workload, in process CPU time divided by the thread count: the 2 cores are
+ * workload (repetitions go round all configurations), in process CPU time divided by the thread count: the 2 cores are
  * shared with other jobs, and CPU time does not count the slices they take
  * (bench_gemm.c does the same). "GEMMs" is the number of plane-pair GEMMs
  * per MAC layer (fm_axbxp_plan groups); each Ax-BxP group also maps the
@@ -137,8 +138,9 @@ typedef struct workload {
     float *y;
 } workload;
 
-/* Median seconds per sample of config i on `threads` threads, or -1. */
-static double time_cfg(const workload *w, int i, fm_lut *lut, int threads, int reps)
+/* Seconds per sample of config i on `threads` threads (one timed run after
+ * a warm-up), or -1. The executor is built outside the timed region. */
+static double time_cfg(const workload *w, int i, fm_lut *lut, int threads)
 {
     fm_net_arith a;
     fm_error err;
@@ -150,46 +152,53 @@ static double time_cfg(const workload *w, int i, fm_lut *lut, int threads, int r
     o.arith = &a;
     o.calib = w->calib;
     o.threads = threads;
-    o.max_batch = 256;
+    o.max_batch = 64;
     if (fm_exec_create(w->g, &o, &e, &err) != FM_OK) {
         fm_net_arith_free(&a);
         return die(&err), -1;
     }
     int n = cfgs[i].spec ? w->n : w->lut_n;
-    double t[32];
+    double t = -1;
     fm_status st = fm_exec_run(e, w->x, n < 8 ? n : 8, w->y, &err); /* warm-up */
-    for (int r = 0; r < reps && st == FM_OK; r++) {
+    if (st == FM_OK) {
         double t0 = cpu_s();
         st = fm_exec_run(e, w->x, n, w->y, &err);
-        t[r] = (cpu_s() - t0) / threads / n;
+        t = (cpu_s() - t0) / threads / n;
     }
     fm_exec_free(e);
     fm_net_arith_free(&a);
     if (st != FM_OK)
         return die(&err), -1;
-    return median(t, reps);
+    return t;
 }
+
+/* Repetitions go round the configurations (rep-major), so a slow spell of
+ * the shared machine hits every configuration alike rather than one. */
+static int only_cfg = -1; /* --only I: time configuration I alone (for perf) */
 
 static int bench_workload(const workload *w, fm_lut *lut, int reps)
 {
+    static double t[3][NCFG][32];
     printf("\n%s\n", w->name);
+    for (int th = 1; th <= 2; th++)
+        for (int r = 0; r < reps; r++)
+            for (int i = 0; i < NCFG; i++)
+                if ((only_cfg < 0 || only_cfg == i) && (t[th][i][r] = time_cfg(w, i, lut, th)) < 0)
+                    return 1;
     printf("%-26s %4s %5s %12s %7s %12s %7s\n", "configuration", "|P|", "GEMMs", "1 thr ms/smp",
            "x FxP8", "2 thr ms/smp", "x FxP8");
-    double base[3] = {0, 0, 0};
+    double med[3][NCFG];
+    for (int th = 1; th <= 2; th++)
+        for (int i = 0; i < NCFG; i++)
+            med[th][i] = median(t[th][i], reps);
     for (int i = 0; i < NCFG; i++) {
-        double t[3] = {0, 0, 0};
-        for (int th = 1; th <= 2; th++)
-            if ((t[th] = time_cfg(w, i, lut, th, reps)) < 0)
-                return 1;
-        if (i == 0)
-            base[1] = t[1], base[2] = t[2];
         char np[8] = "-";
         if (cfgs[i].npairs)
             snprintf(np, sizeof np, "%d", cfgs[i].npairs);
         printf("%-26s %4s %5d %12.3f %7.2f %12.3f %7.2f\n", cfgs[i].label, np, cfgs[i].groups,
-               1e3 * t[1], t[1] / base[1], 1e3 * t[2], t[2] / base[2]);
-        fflush(stdout);
+               1e3 * med[1][i], med[1][i] / med[1][0], 1e3 * med[2][i], med[2][i] / med[2][0]);
     }
+    fflush(stdout);
     return 0;
 }
 
@@ -369,11 +378,13 @@ int main(int argc, char **argv)
             lut_n = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only_cfg = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--part") && i + 1 < argc)
             part = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--shared DIR] [--n N] [--lut-n N] [--reps R] "
-                            "[--part all|resnet|conv|gemm]\n", argv[0]);
+                            "[--part all|resnet|conv|gemm] [--only I]\n", argv[0]);
             return 2;
         }
     }
