@@ -36,6 +36,12 @@ typedef struct fm_calib fm_calib;
  * is used with FM_CALIB_PERCENTILE (e.g. 99.99). */
 fm_calib *fm_calib_new(const fm_graph *g, fm_calib_method m, double percentile);
 void fm_calib_free(fm_calib *c);
+/* The calibration a quantized model (TFLite) carries itself: each tensor a
+ * MAC layer reads gets the range its 8-bit codes express,
+ * [s * (qmin - zp), s * (qmax - zp)], so no calibration data is needed.
+ * FM_ERR_UNSUPPORTED naming the tensor when one has no per-tensor 8-bit
+ * quantization. */
+fm_status fm_calib_from_qparams(const fm_graph *g, fm_calib **out, fm_error *err);
 /* Number of samples observed so far. */
 int64_t fm_calib_samples(const fm_calib *c);
 /* Range used to quantize tensor t: [lo, hi] (lo >= 0 means unsigned). */

@@ -265,7 +265,14 @@ static int run(int argc, char **argv, int compare)
             fm_error_prefix(&err, "--arith '%s'", a.arith[i]);
             goto fail;
         }
-        if (needs_calibration(&cfg) && !calib) {
+        if (needs_calibration(&cfg) && !calib && g->source == FM_SRC_TFLITE) {
+            /* a quantized model carries its own activation ranges */
+            if (fm_calib_from_qparams(g, &calib, &err) != FM_OK) {
+                fm_net_arith_free(&cfg);
+                goto fail;
+            }
+            printf("calibration: the model's own quantization parameters\n");
+        } else if (needs_calibration(&cfg) && !calib) {
             cli_progress pc;
             if (fm_dataset_open(a.calib_data, &pp, &cds, &err) != FM_OK ||
                 fm_eval_check_shapes(g, cds, a.calib_data, &err) != FM_OK) {

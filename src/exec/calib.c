@@ -54,6 +54,32 @@ fm_calib *fm_calib_new(const fm_graph *g, fm_calib_method m, double percentile)
     return c;
 }
 
+fm_status fm_calib_from_qparams(const fm_graph *g, fm_calib **out, fm_error *err)
+{
+    *out = NULL;
+    fm_calib *c = fm_calib_new(g, FM_CALIB_MINMAX, 0);
+    if (!c)
+        return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
+    for (int t = 0; t < g->n_tensors; t++) {
+        if (!c->t[t].tracked)
+            continue;
+        const fm_tensor *ts = &g->tensors[t];
+        int32_t qlo = ts->dtype == FM_U8 ? 0 : -128, qhi = ts->dtype == FM_U8 ? 255 : 127;
+        if ((ts->dtype != FM_U8 && ts->dtype != FM_I8) || ts->q.n != 1 || !(ts->q.scale[0] > 0.0f)) {
+            fm_calib_free(c);
+            return fm_error_set(err, FM_ERR_UNSUPPORTED,
+                                "%s: tensor '%s': no per-tensor 8-bit quantization to take a range from",
+                                g->path ? g->path : "graph", ts->name);
+        }
+        /* the real values the 8-bit codes can express: real = s * (q - zp) */
+        c->t[t].lo = ts->q.scale[0] * (float)(qlo - ts->q.zero_point[0]);
+        c->t[t].hi = ts->q.scale[0] * (float)(qhi - ts->q.zero_point[0]);
+    }
+    c->samples = 1;
+    *out = c;
+    return FM_OK;
+}
+
 void fm_calib_free(fm_calib *c)
 {
     if (!c)

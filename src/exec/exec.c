@@ -205,6 +205,13 @@ static void run_slice(void *arg, int task, int worker)
         fm_nchw_to_nhwc(xs, xin, n, (int)tin->shape[1], (int)tin->shape[2], (int)tin->shape[3]);
     else
         memcpy(xin, xs, (size_t)n * in_ps * sizeof *xin);
+    if (tin->dtype != FM_F32 && tin->q.n == 1) {
+        /* a quantized input (TFLite) arrives as its integer values: the
+         * float view runs on the real values s * (q - zp) */
+        float s = tin->q.scale[0], zp = (float)tin->q.zero_point[0];
+        for (int64_t i = 0; i < (int64_t)n * in_ps; i++)
+            xin[i] = s * (xin[i] - zp);
+    }
     for (int i = 0; i < g->n_nodes; i++) {
         if ((w->status = run_node(e, w, i, n, &w->err)) != FM_OK) {
             fm_error_prefix(&w->err, "%s", g->path ? g->path : "graph");

@@ -35,6 +35,18 @@ static fm_status prepare_const(fm_exec *e, int t, fm_error *err)
         return FM_OK;
     }
     int64_t n = fm_tensor_numel(ts);
+    /* quantized constants (TFLite) dequantize with their own parameters:
+     * one scale per tensor, or one per index along q.axis */
+    const fm_qparams *q = &ts->q;
+    int64_t inner = 1, nch = 1;
+    if (q->n > 1) {
+        if (q->axis < 0 || q->axis >= ts->ndim || ts->shape[q->axis] != q->n)
+            return fm_error_set(err, FM_ERR_FORMAT, "constant '%s': %d scales along axis %d do not match its shape",
+                                ts->name, q->n, q->axis);
+        nch = q->n;
+        for (int d = q->axis + 1; d < ts->ndim; d++)
+            inner *= ts->shape[d];
+    }
     float *f = malloc((size_t)(n ? n : 1) * sizeof *f);
     if (!f)
         return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
@@ -47,8 +59,10 @@ static fm_status prepare_const(fm_exec *e, int t, fm_error *err)
         case FM_U8: f[i] = (float)((const uint8_t *)ts->data)[i]; break;
         default: f[i] = 0; break;
         }
-        if (ts->q.n == 1)
-            f[i] = ts->q.scale[0] * (f[i] - (float)ts->q.zero_point[0]);
+        if (q->n >= 1) {
+            int64_t c = q->n == 1 ? 0 : (i / inner) % nch;
+            f[i] = q->scale[c] * (f[i] - (float)q->zero_point[c]);
+        }
     }
     x->cdata = f;
     return FM_OK;
@@ -181,7 +195,9 @@ fm_status fm_exec_plan(fm_exec *e, fm_error *err)
         act[i] = nd->act;
         lo[i] = nd->act_min;
         hi[i] = nd->act_max;
-        if (nd->op == FM_OP_IDENTITY) {
+        /* TFLite QUANTIZE / DEQUANTIZE keep the real value: identities in
+         * the float view */
+        if (nd->op == FM_OP_IDENTITY || nd->op == FM_OP_QUANTIZE || nd->op == FM_OP_DEQUANTIZE) {
             e->skip[i] = 1;
             e->xt[nd->out[0]].alias = nd->in[0];
         }

@@ -29,4 +29,51 @@ fm_status tref_softmax_fixed(const int32_t *x, int32_t *y, int64_t outer, int64_
 /* Value range of an integer dtype. */
 void tref_dtype_range(fm_dtype d, int32_t *lo, int32_t *hi);
 
+/* Helpers shared with the fast path (tflite_fast*.c), so that both run the
+ * same arithmetic. */
+
+static inline int32_t tref_clamp32(int64_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : (int32_t)v;
+}
+
+/* 32-bit accumulation wraps like TFLite's int32 (without C's UB). */
+static inline int32_t tref_wrap32(int64_t v)
+{
+    return (int32_t)(uint32_t)(uint64_t)v;
+}
+
+/* Per-tensor scale (positive) and zero point of an activation of node n;
+ * FM_ERR_UNSUPPORTED naming both otherwise. */
+fm_status tref_qp(const fm_node *n, const fm_tensor *t, float *s, int32_t *zp, fm_error *err);
+
+/* Bounds of node n's fused activation on output y (scale s, zero point zp):
+ * TFLite's CalculateActivationRangeQuantized. */
+void tref_act_range(const fm_node *n, const fm_tensor *y, float s, int32_t zp, int32_t *lo, int32_t *hi);
+
+/* Real output multiplier of a conv / FC channel with filter scale sw
+ * (per_tensor: the filter has one scale). */
+double tref_conv_real_multiplier(float sx, float sw, float sy, int per_tensor);
+
+/* TFLite ADD (reference/add.h): inputs shifted left by 20 bits, rescaled to
+ * twice the larger input scale, summed, rescaled to the output. */
+#define TREF_ADD_LEFT_SHIFT 20
+typedef struct tref_add_params {
+    int32_t za, zb, zy, lo, hi;
+    int32_t ma, mb, my;
+    int ea, eb, ey;
+} tref_add_params;
+
+void tref_add_prepare(float sa, int32_t za, float sb, int32_t zb, float sy, int32_t zy, int32_t lo, int32_t hi,
+                      tref_add_params *p);
+
+static inline int32_t tref_add_one(const tref_add_params *p, int32_t a, int32_t b)
+{
+    int32_t xa = tref_wrap32(((int64_t)a - p->za) * (1 << TREF_ADD_LEFT_SHIFT));
+    int32_t xb = tref_wrap32(((int64_t)b - p->zb) * (1 << TREF_ADD_LEFT_SHIFT));
+    int32_t s = tref_wrap32((int64_t)fm_tfl_mul_by_quantized_multiplier(xa, p->ma, p->ea) +
+                            fm_tfl_mul_by_quantized_multiplier(xb, p->mb, p->eb));
+    return tref_clamp32((int64_t)fm_tfl_mul_by_quantized_multiplier(s, p->my, p->ey) + p->zy, p->lo, p->hi);
+}
+
 #endif

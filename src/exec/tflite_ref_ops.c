@@ -21,13 +21,9 @@ void tref_dtype_range(fm_dtype d, int32_t *lo, int32_t *hi)
     }
 }
 
-static int32_t clamp32(int64_t v, int32_t lo, int32_t hi)
-{
-    return v < lo ? lo : v > hi ? hi : (int32_t)v;
-}
 
-/* Per-tensor scale and zero point of an activation. */
-static fm_status qp(const fm_node *n, const fm_tensor *t, float *s, int32_t *zp, fm_error *err)
+
+fm_status tref_qp(const fm_node *n, const fm_tensor *t, float *s, int32_t *zp, fm_error *err)
 {
     *s = 1.0f;
     *zp = 0;
@@ -41,7 +37,7 @@ static fm_status qp(const fm_node *n, const fm_tensor *t, float *s, int32_t *zp,
 
 /* TFLite CalculateActivationRangeQuantized: the fused activation's bounds
  * quantized with the output's scale (round half away from zero, in float). */
-static void act_range(const fm_node *n, const fm_tensor *y, float s, int32_t zp, int32_t *lo, int32_t *hi)
+void tref_act_range(const fm_node *n, const fm_tensor *y, float s, int32_t zp, int32_t *lo, int32_t *hi)
 {
     tref_dtype_range(y->dtype, lo, hi);
 #define QUANT(f) ((int64_t)zp + (int64_t)roundf((f) / s))
@@ -69,10 +65,12 @@ static void act_range(const fm_node *n, const fm_tensor *y, float s, int32_t zp,
 #undef QUANT
 }
 
-/* 32-bit accumulation wraps like TFLite's int32 (without C's UB). */
-static int32_t wrap32(int64_t v)
+/* The conv / FC output multiplier: per tensor, GetQuantizedConvolutionMultipler
+ * forms s_in * s_w in float; per channel, PopulateConvolutionQuantizationParams
+ * works in double. */
+double tref_conv_real_multiplier(float sx, float sw, float sy, int per_tensor)
 {
-    return (int32_t)(uint32_t)(uint64_t)v;
+    return per_tensor ? (double)(sx * sw) / (double)sy : (double)sx * (double)sw / (double)sy;
 }
 
 /* reference/conv.h (uint8), reference/depthwiseconv_uint8.h,
@@ -87,7 +85,7 @@ static fm_status conv(const tref *r, const fm_node *n, fm_error *err)
     fm_status st;
     float sx, sy;
     int32_t zx, zy;
-    if ((st = qp(n, x, &sx, &zx, err)) != FM_OK || (st = qp(n, y, &sy, &zy, err)) != FM_OK)
+    if ((st = tref_qp(n, x, &sx, &zx, err)) != FM_OK || (st = tref_qp(n, y, &sy, &zy, err)) != FM_OK)
         return st;
     if (x->ndim != 4 || w->ndim != 4 || y->ndim != 4 || a->group < 1)
         return FAIL(FM_ERR_SHAPE, "node '%s' (Conv): needs 4-D input, filter and output", n->name);
@@ -106,7 +104,7 @@ static fm_status conv(const tref *r, const fm_node *n, fm_error *err)
         return FAIL(FM_ERR_UNSUPPORTED, "node '%s' (Conv): bias must be %lld int32 values", n->name,
                     (long long)O);
     int32_t lo, hi;
-    act_range(n, y, sy, zy, &lo, &hi);
+    tref_act_range(n, y, sy, zy, &lo, &hi);
     const int32_t *xv = r->v[n->in[0]].q, *wv = r->v[n->in[1]].q;
     const int32_t *bv = b ? r->v[n->in[2]].q : NULL;
     int32_t *yv = r->v[n->out[0]].q;
@@ -120,11 +118,7 @@ static fm_status conv(const tref *r, const fm_node *n, fm_error *err)
         return FAIL(FM_ERR_NOMEM, "node '%s' (Conv): out of memory", n->name);
     for (int64_t oc = 0; oc < O; oc++) {
         int pc = w->q.n == 1 ? 0 : (int)oc;
-        double real = w->q.n == 1
-                          /* per tensor: GetQuantizedConvolutionMultipler forms the product in float */
-                          ? (double)(sx * w->q.scale[0]) / (double)sy
-                          /* per channel: PopulateConvolutionQuantizationParams, all in double */
-                          : (double)sx * (double)w->q.scale[pc] / (double)sy;
+        double real = tref_conv_real_multiplier(sx, w->q.scale[pc], sy, w->q.n == 1);
         int32_t m;
         int sh;
         fm_tfl_quantize_multiplier(real, &m, &sh);
@@ -159,7 +153,7 @@ static fm_status conv(const tref *r, const fm_node *n, fm_error *err)
         for (int64_t k = 0; k < OH * OW; k++) {
             int32_t acc32 = (int32_t)(acc[k] + bias);
             int64_t out = (int64_t)fm_tfl_mul_by_quantized_multiplier(acc32, m, sh) + zy;
-            yv[oc * OH * OW + k] = clamp32(out, lo, hi);
+            yv[oc * OH * OW + k] = tref_clamp32(out, lo, hi);
         }
     }
     free(acc);
@@ -175,7 +169,7 @@ static fm_status gemm(const tref *r, const fm_node *n, fm_error *err)
     fm_status st;
     float sx, sy;
     int32_t zx, zy;
-    if ((st = qp(n, x, &sx, &zx, err)) != FM_OK || (st = qp(n, y, &sy, &zy, err)) != FM_OK)
+    if ((st = tref_qp(n, x, &sx, &zx, err)) != FM_OK || (st = tref_qp(n, y, &sy, &zy, err)) != FM_OK)
         return st;
     if (x->ndim != 2 || w->ndim != 2 || y->ndim != 2 || !n->a.gemm.trans_b || n->a.gemm.trans_a ||
         x->shape[1] != w->shape[1] || y->shape[0] != x->shape[0] || y->shape[1] != w->shape[0])
@@ -187,13 +181,12 @@ static fm_status gemm(const tref *r, const fm_node *n, fm_error *err)
         return FAIL(FM_ERR_UNSUPPORTED, "node '%s' (Gemm): bias must be %lld int32 values", n->name,
                     (long long)N);
     int32_t lo, hi;
-    act_range(n, y, sy, zy, &lo, &hi);
+    tref_act_range(n, y, sy, zy, &lo, &hi);
     const int32_t *xv = r->v[n->in[0]].q, *wv = r->v[n->in[1]].q, *bv = b ? r->v[n->in[2]].q : NULL;
     int32_t *yv = r->v[n->out[0]].q;
     for (int64_t j = 0; j < N; j++) {
         int pc = w->q.n == 1 ? 0 : (int)j;
-        double real = w->q.n == 1 ? (double)(sx * w->q.scale[0]) / (double)sy
-                                  : (double)sx * (double)w->q.scale[pc] / (double)sy;
+        double real = tref_conv_real_multiplier(sx, w->q.scale[pc], sy, w->q.n == 1);
         int32_t m;
         int sh;
         fm_tfl_quantize_multiplier(real, &m, &sh);
@@ -201,8 +194,8 @@ static fm_status gemm(const tref *r, const fm_node *n, fm_error *err)
             int64_t acc = 0;
             for (int64_t k = 0; k < K; k++)
                 acc += (int64_t)(xv[i * K + k] - zx) * (wv[j * K + k] - w->q.zero_point[pc]);
-            int32_t acc32 = wrap32(acc + (bv ? bv[j] : 0));
-            yv[i * N + j] = clamp32((int64_t)fm_tfl_mul_by_quantized_multiplier(acc32, m, sh) + zy, lo, hi);
+            int32_t acc32 = tref_wrap32(acc + (bv ? bv[j] : 0));
+            yv[i * N + j] = tref_clamp32((int64_t)fm_tfl_mul_by_quantized_multiplier(acc32, m, sh) + zy, lo, hi);
         }
     }
     return FM_OK;
@@ -218,34 +211,38 @@ static fm_status add(const tref *r, const fm_node *n, fm_error *err)
     fm_status st;
     float sa, sb, sy;
     int32_t za, zb, zy;
-    if ((st = qp(n, a, &sa, &za, err)) != FM_OK || (st = qp(n, b, &sb, &zb, err)) != FM_OK ||
-        (st = qp(n, y, &sy, &zy, err)) != FM_OK)
+    if ((st = tref_qp(n, a, &sa, &za, err)) != FM_OK || (st = tref_qp(n, b, &sb, &zb, err)) != FM_OK ||
+        (st = tref_qp(n, y, &sy, &zy, err)) != FM_OK)
         return st;
     int64_t cnt = fm_tensor_numel(y);
     if (fm_tensor_numel(a) != cnt || fm_tensor_numel(b) != cnt)
         return FAIL(FM_ERR_UNSUPPORTED, "node '%s' (Add): broadcasting not supported", n->name);
     if (y->dtype != FM_U8 && y->dtype != FM_I8)
         return FAIL(FM_ERR_UNSUPPORTED, "node '%s' (Add): %s output", n->name, fm_dtype_name(y->dtype));
-    const int left_shift = 20;
-    float smax = sa > sb ? sa : sb;
-    double twice_max = (double)(2.0f * smax);
-    int32_t ma, mb, my;
-    int ea, eb, ey;
-    fm_tfl_quantize_multiplier((double)sa / twice_max, &ma, &ea);
-    fm_tfl_quantize_multiplier((double)sb / twice_max, &mb, &eb);
-    fm_tfl_quantize_multiplier(twice_max / (double)((float)(1 << left_shift) * sy), &my, &ey);
     int32_t lo, hi;
-    act_range(n, y, sy, zy, &lo, &hi);
+    tref_act_range(n, y, sy, zy, &lo, &hi);
+    tref_add_params p;
+    tref_add_prepare(sa, za, sb, zb, sy, zy, lo, hi, &p);
     const int32_t *av = r->v[n->in[0]].q, *bv = r->v[n->in[1]].q;
     int32_t *yv = r->v[n->out[0]].q;
-    for (int64_t i = 0; i < cnt; i++) {
-        int32_t xa = wrap32(((int64_t)av[i] - za) * (1 << left_shift));
-        int32_t xb = wrap32(((int64_t)bv[i] - zb) * (1 << left_shift));
-        int32_t s = wrap32((int64_t)fm_tfl_mul_by_quantized_multiplier(xa, ma, ea) +
-                           fm_tfl_mul_by_quantized_multiplier(xb, mb, eb));
-        yv[i] = clamp32((int64_t)fm_tfl_mul_by_quantized_multiplier(s, my, ey) + zy, lo, hi);
-    }
+    for (int64_t i = 0; i < cnt; i++)
+        yv[i] = tref_add_one(&p, av[i], bv[i]);
     return FM_OK;
+}
+
+void tref_add_prepare(float sa, int32_t za, float sb, int32_t zb, float sy, int32_t zy, int32_t lo, int32_t hi,
+                      tref_add_params *p)
+{
+    float smax = sa > sb ? sa : sb;
+    double twice_max = (double)(2.0f * smax);
+    p->za = za;
+    p->zb = zb;
+    p->zy = zy;
+    p->lo = lo;
+    p->hi = hi;
+    fm_tfl_quantize_multiplier((double)sa / twice_max, &p->ma, &p->ea);
+    fm_tfl_quantize_multiplier((double)sb / twice_max, &p->mb, &p->eb);
+    fm_tfl_quantize_multiplier(twice_max / (double)((float)(1 << TREF_ADD_LEFT_SHIFT) * sy), &p->my, &p->ey);
 }
 
 /* reference/pooling.h (uint8) and integer_ops/pooling.h: the window is
@@ -260,14 +257,14 @@ static fm_status pool(const tref *r, const fm_node *n, fm_error *err)
     fm_status st;
     float sx, sy;
     int32_t zx, zy;
-    if ((st = qp(n, x, &sx, &zx, err)) != FM_OK || (st = qp(n, y, &sy, &zy, err)) != FM_OK)
+    if ((st = tref_qp(n, x, &sx, &zx, err)) != FM_OK || (st = tref_qp(n, y, &sy, &zy, err)) != FM_OK)
         return st;
     if (x->ndim != 4 || y->ndim != 4 || x->shape[1] != y->shape[1] || a->kh < 1 || a->kw < 1 || a->sh < 1 ||
         a->sw < 1)
         return FAIL(FM_ERR_SHAPE, "node '%s' (%s): bad shapes or attributes", n->name, fm_op_name(n->op));
     int64_t C = x->shape[1], H = x->shape[2], W = x->shape[3], OH = y->shape[2], OW = y->shape[3];
     int32_t lo, hi, dlo, dhi;
-    act_range(n, y, sy, zy, &lo, &hi);
+    tref_act_range(n, y, sy, zy, &lo, &hi);
     tref_dtype_range(x->dtype, &dlo, &dhi);
     const int32_t *xv = r->v[n->in[0]].q;
     int32_t *yv = r->v[n->out[0]].q;
@@ -295,7 +292,7 @@ static fm_status pool(const tref *r, const fm_node *n, fm_error *err)
                         return FAIL(FM_ERR_SHAPE, "node '%s' (AveragePool): window outside the image", n->name);
                     out = acc >= 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
                 }
-                yv[(c * OH + oy) * OW + ox] = clamp32(out, lo, hi);
+                yv[(c * OH + oy) * OW + ox] = tref_clamp32(out, lo, hi);
             }
     return FM_OK;
 }
@@ -313,7 +310,7 @@ static fm_status softmax(const tref *r, const fm_node *n, fm_error *err)
     fm_status st;
     float sx, sy;
     int32_t zx, zy;
-    if ((st = qp(n, x, &sx, &zx, err)) != FM_OK || (st = qp(n, y, &sy, &zy, err)) != FM_OK)
+    if ((st = tref_qp(n, x, &sx, &zx, err)) != FM_OK || (st = tref_qp(n, y, &sy, &zy, err)) != FM_OK)
         return st;
     int axis = n->a.axis.axis;
     if (axis < 0)
@@ -350,7 +347,7 @@ static fm_status softmax(const tref *r, const fm_node *n, fm_error *err)
                 sum += exp((double)sx * (double)(xs[k * inner] - mx));
             for (int64_t k = 0; k < len; k++) {
                 double p = exp((double)sx * (double)(xs[k * inner] - mx)) / sum;
-                ys[k * inner] = clamp32((int64_t)zy + (int64_t)round(p / (double)sy), lo, hi);
+                ys[k * inner] = tref_clamp32((int64_t)zy + (int64_t)round(p / (double)sy), lo, hi);
             }
         }
     return FM_OK;
@@ -366,7 +363,7 @@ static fm_status concat(const tref *r, const fm_node *n, fm_error *err)
     fm_status st;
     float sy;
     int32_t zy;
-    if ((st = qp(n, y, &sy, &zy, err)) != FM_OK)
+    if ((st = tref_qp(n, y, &sy, &zy, err)) != FM_OK)
         return st;
     int axis = n->a.axis.axis;
     if (axis < 0 || axis >= y->ndim)
@@ -377,7 +374,7 @@ static fm_status concat(const tref *r, const fm_node *n, fm_error *err)
     for (int d = axis + 1; d < y->ndim; d++)
         inner *= y->shape[d];
     int32_t lo, hi;
-    act_range(n, y, sy, zy, &lo, &hi);
+    tref_act_range(n, y, sy, zy, &lo, &hi);
     int32_t *yv = r->v[n->out[0]].q;
     int64_t off = 0, ylen = y->shape[axis] * inner;
     const float inv = 1.0f / sy;
@@ -385,7 +382,7 @@ static fm_status concat(const tref *r, const fm_node *n, fm_error *err)
         const fm_tensor *x = &g->tensors[n->in[k]];
         float sx;
         int32_t zx;
-        if ((st = qp(n, x, &sx, &zx, err)) != FM_OK)
+        if ((st = tref_qp(n, x, &sx, &zx, err)) != FM_OK)
             return st;
         if (x->ndim != y->ndim || off + x->shape[axis] * inner > ylen ||
             fm_tensor_numel(x) != outer * x->shape[axis] * inner)
@@ -398,7 +395,7 @@ static fm_status concat(const tref *r, const fm_node *n, fm_error *err)
             for (int64_t i = 0; i < xlen; i++) {
                 int32_t v = xv[o * xlen + i];
                 int64_t q = same ? v : (int64_t)roundf((float)v * scale + bias) + zy;
-                yv[o * ylen + off + i] = clamp32(q, lo, hi);
+                yv[o * ylen + off + i] = tref_clamp32(q, lo, hi);
             }
         off += xlen;
     }
@@ -415,7 +412,7 @@ static fm_status pad(const tref *r, const fm_node *n, fm_error *err)
     fm_status st;
     float sy;
     int32_t zy;
-    if ((st = qp(n, y, &sy, &zy, err)) != FM_OK)
+    if ((st = tref_qp(n, y, &sy, &zy, err)) != FM_OK)
         return st;
     if (x->ndim != y->ndim)
         return FAIL(FM_ERR_SHAPE, "node '%s' (Pad): ranks differ", n->name);
@@ -453,7 +450,7 @@ static fm_status mean(const tref *r, const fm_node *n, fm_error *err)
     fm_status st;
     float sx, sy;
     int32_t zx, zy;
-    if ((st = qp(n, x, &sx, &zx, err)) != FM_OK || (st = qp(n, y, &sy, &zy, err)) != FM_OK)
+    if ((st = tref_qp(n, x, &sx, &zx, err)) != FM_OK || (st = tref_qp(n, y, &sy, &zy, err)) != FM_OK)
         return st;
     int mask = n->a.reduce.axes_mask;
     int64_t kept = 1, red = 1;
@@ -481,8 +478,8 @@ static fm_status mean(const tref *r, const fm_node *n, fm_error *err)
             int64_t acc = 0;
             for (int64_t i = 0; i < HW; i++)
                 acc += xv[c * HW + i];
-            int64_t out = (int64_t)fm_tfl_mul_by_quantized_multiplier(wrap32(acc), m, sh) + bias;
-            yv[c] = clamp32(out, lo, hi);
+            int64_t out = (int64_t)fm_tfl_mul_by_quantized_multiplier(tref_wrap32(acc), m, sh) + bias;
+            yv[c] = tref_clamp32(out, lo, hi);
         }
         return FM_OK;
     }
@@ -504,7 +501,7 @@ static fm_status mean(const tref *r, const fm_node *n, fm_error *err)
         acc[oi] += (double)sx * (double)(xv[i] - zx);
     }
     for (int64_t k = 0; k < kept; k++)
-        yv[k] = clamp32((int64_t)zy + (int64_t)round(acc[k] / (double)red / (double)sy), lo, hi);
+        yv[k] = tref_clamp32((int64_t)zy + (int64_t)round(acc[k] / (double)red / (double)sy), lo, hi);
     free(acc);
     return FM_OK;
 }
@@ -522,7 +519,7 @@ static fm_status quantize(const tref *r, const fm_node *n, fm_error *err)
     if (fm_tensor_numel(x) != cnt)
         return FAIL(FM_ERR_SHAPE, "node '%s' (%s): sizes differ", n->name, fm_op_name(n->op));
     if (n->op == FM_OP_DEQUANTIZE) {
-        if ((st = qp(n, x, &sx, &zx, err)) != FM_OK)
+        if ((st = tref_qp(n, x, &sx, &zx, err)) != FM_OK)
             return st;
         if (y->dtype != FM_F32)
             return FAIL(FM_ERR_UNSUPPORTED, "node '%s' (Dequantize): output must be float", n->name);
@@ -530,7 +527,7 @@ static fm_status quantize(const tref *r, const fm_node *n, fm_error *err)
             r->v[n->out[0]].f[i] = (float)((double)sx * (double)(r->v[n->in[0]].q[i] - zx));
         return FM_OK;
     }
-    if ((st = qp(n, y, &sy, &zy, err)) != FM_OK)
+    if ((st = tref_qp(n, y, &sy, &zy, err)) != FM_OK)
         return st;
     int32_t lo, hi;
     tref_dtype_range(y->dtype, &lo, &hi);
@@ -538,18 +535,18 @@ static fm_status quantize(const tref *r, const fm_node *n, fm_error *err)
         for (int64_t i = 0; i < cnt; i++) {
             float q = roundf(r->v[n->in[0]].f[i] / sy);
             int64_t qi = isfinite(q) ? (q > 4e9f ? (int64_t)4e9 : q < -4e9f ? (int64_t)-4e9 : (int64_t)q) : 0;
-            r->v[n->out[0]].q[i] = clamp32(qi + zy, lo, hi);
+            r->v[n->out[0]].q[i] = tref_clamp32(qi + zy, lo, hi);
         }
         return FM_OK;
     }
-    if ((st = qp(n, x, &sx, &zx, err)) != FM_OK)
+    if ((st = tref_qp(n, x, &sx, &zx, err)) != FM_OK)
         return st;
     int32_t m;
     int sh;
     fm_tfl_quantize_multiplier((double)sx / (double)sy, &m, &sh);
     for (int64_t i = 0; i < cnt; i++) {
-        int32_t v = fm_tfl_mul_by_quantized_multiplier(wrap32((int64_t)r->v[n->in[0]].q[i] - zx), m, sh);
-        r->v[n->out[0]].q[i] = clamp32((int64_t)v + zy, lo, hi);
+        int32_t v = fm_tfl_mul_by_quantized_multiplier(tref_wrap32((int64_t)r->v[n->in[0]].q[i] - zx), m, sh);
+        r->v[n->out[0]].q[i] = tref_clamp32((int64_t)v + zy, lo, hi);
     }
     return FM_OK;
 }
