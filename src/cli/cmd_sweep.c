@@ -57,7 +57,8 @@ static void usage(FILE *f)
           "  and ASM weights {1}, {1,3}, {1,3,5,7}; calibrated once\n"
           "  --model M         ONNX or TFLite model\n"
           "  --data D          evaluation data set (as for flexmac eval)\n"
-          "  --calib-data D    calibration data (default: --data)\n"
+          "  --calib-data D    calibration data (default: --data; TFLite models use their\n"
+          "                    own quantization parameters instead)\n"
           "  --calib-n N       calibration samples (default 512)\n"
           "  --grid G          all (default), axbxp or asm (reference rows always)\n"
           "  --list            print the grid and exit (no model needed)\n"
@@ -345,10 +346,12 @@ int fm_cli_sweep(int argc, char **argv)
         rc = FM_CLI_USAGE_ERR;
         goto out;
     }
+    int own_qparams = g->source == FM_SRC_TFLITE; /* a quantized model carries its ranges */
     if (fm_dataset_open(a.data, &pp, &ds, &err) != FM_OK ||
-        fm_eval_check_shapes(g, ds, a.data, &err) != FM_OK ||
-        fm_dataset_open(a.calib_data, &pp, &cds, &err) != FM_OK ||
-        fm_eval_check_shapes(g, cds, a.calib_data, &err) != FM_OK)
+        fm_eval_check_shapes(g, ds, a.data, &err) != FM_OK)
+        goto fail;
+    if (!own_qparams && (fm_dataset_open(a.calib_data, &pp, &cds, &err) != FM_OK ||
+                         fm_eval_check_shapes(g, cds, a.calib_data, &err) != FM_OK))
         goto fail;
     if (a.csv) {
         if (!(csv = fopen(a.csv, "w"))) {
@@ -362,14 +365,18 @@ int fm_cli_sweep(int argc, char **argv)
     eo.threads = (int)a.threads;
     eo.label_offset = a.label_offset >= 0 ? a.label_offset : cli_label_offset(g);
     double t0 = cli_now();
-    if (fm_calibrate(g, cds, a.calib_n, FM_CALIB_MINMAX, 99.99, &calib, &err) != FM_OK)
+    if ((own_qparams ? fm_calib_from_qparams(g, &calib, &err)
+                     : fm_calibrate(g, cds, a.calib_n, FM_CALIB_MINMAX, 99.99, &calib, &err)) != FM_OK)
         goto fail;
     calib_s = cli_now() - t0;
     printf("model %s, data %s (%lld samples%s), %d configurations\n", a.model, a.data,
            (long long)(a.limit && a.limit < fm_dataset_count(ds) ? a.limit : fm_dataset_count(ds)),
            a.limit ? ", limited" : "", nrows);
-    printf("calibration: %lld samples of %s (min/max), %.1f s\n", (long long)fm_calib_samples(calib),
-           a.calib_data, calib_s);
+    if (own_qparams)
+        printf("calibration: the model's own quantization parameters\n");
+    else
+        printf("calibration: %lld samples of %s (min/max), %.1f s\n",
+               (long long)fm_calib_samples(calib), a.calib_data, calib_s);
     fflush(stdout);
     for (int i = 0; i < nrows; i++) {
         grid_row *r = &rows[i];

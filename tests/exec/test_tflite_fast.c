@@ -9,6 +9,7 @@
 #include "common/fm_test.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "exec/tflite_fast_internal.h"
