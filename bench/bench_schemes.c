@@ -14,7 +14,8 @@
  * (default 20) and its time is scaled per image.
  *
  * Each time is the median of R (default 3) repetitions of the whole
- * workload (repetitions go round all configurations), in process CPU time divided by the thread count: the 2 cores are
+ * workload (looped to >= 0.25 s; repetitions go round all configurations),
+ * in process CPU time divided by the thread count: the 2 cores are
  * shared with other jobs, and CPU time does not count the slices they take
  * (bench_gemm.c does the same). "GEMMs" is the number of plane-pair GEMMs
  * per MAC layer (fm_axbxp_plan groups); each Ax-BxP group also maps the
@@ -138,8 +139,8 @@ typedef struct workload {
     float *y;
 } workload;
 
-/* Seconds per sample of config i on `threads` threads (one timed run after
- * a warm-up), or -1. The executor is built outside the timed region. */
+/* Seconds per sample of config i on `threads` threads (timed after a
+ * warm-up), or -1. The executor is built outside the timed region. */
 static double time_cfg(const workload *w, int i, fm_lut *lut, int threads)
 {
     fm_net_arith a;
@@ -160,10 +161,17 @@ static double time_cfg(const workload *w, int i, fm_lut *lut, int threads)
     int n = cfgs[i].spec ? w->n : w->lut_n;
     double t = -1;
     fm_status st = fm_exec_run(e, w->x, n < 8 ? n : 8, w->y, &err); /* warm-up */
-    if (st == FM_OK) {
-        double t0 = cpu_s();
+    /* short workloads (the conv layer) loop so one timing spans >= 0.25 s */
+    double t0 = cpu_s();
+    if (st == FM_OK)
         st = fm_exec_run(e, w->x, n, w->y, &err);
-        t = (cpu_s() - t0) / threads / n;
+    double one = cpu_s() - t0;
+    int iters = one > 0 && one < 0.25 ? (int)(0.25 / one) + 1 : 1;
+    if (st == FM_OK) {
+        t0 = cpu_s();
+        for (int k = 0; k < iters && st == FM_OK; k++)
+            st = fm_exec_run(e, w->x, n, w->y, &err);
+        t = (cpu_s() - t0) / threads / ((double)n * iters);
     }
     fm_exec_free(e);
     fm_net_arith_free(&a);
