@@ -97,6 +97,15 @@ void fm_quantize_u8_ref(const float *x, int64_t n, float inv, int32_t lo, int32_
 /* One code, the scalar definition the vector paths follow. */
 int32_t fm_quantize_one(float v, float inv, int32_t lo, int32_t hi);
 
+/* Byte table mapping dst[i] = table[src[i]], i < n (the plane mapping of
+ * Ax-BxP / ASM activations). The AVX-512 path needs AVX512_VBMI besides
+ * the VNNI level; other ISAs run the scalar loop. Same bytes on every path. */
+void fm_map_u8(fm_isa isa, const uint8_t table[256], const uint8_t *src, size_t n, uint8_t *dst);
+void fm_map_u8_ref(const uint8_t table[256], const uint8_t *src, size_t n, uint8_t *dst);
+/* 1 when fm_cpu_best_isa() is the AVX-512 VNNI level and the CPU has
+ * AVX512_VBMI (cached per process). */
+int fm_cpu_has_vbmi(void);
+
 /* Accumulator epilogue: y[r*ldy + o] = (float)(((double)acc[r*lda + o] -
  * (double)corr[o]) * scale[o]) + bias[o] (the difference is exact), then
  * y <= 0 (or NaN) becomes 0 when relu, for r < rows, o < n. corr may be NULL. */

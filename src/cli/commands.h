@@ -8,5 +8,6 @@ int fm_cli_eval(int argc, char **argv);
 int fm_cli_compare(int argc, char **argv);
 int fm_cli_hw(int argc, char **argv);
 int fm_cli_train(int argc, char **argv);
+int fm_cli_sweep(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"eval", fm_cli_eval, "accuracy of a model on a data set under arithmetic configurations"},
     {"compare", fm_cli_compare, "the main job: embedded model in float, FxP8, FxP6, FxP4 (one table)"},
     {"train", fm_cli_train, "train the embedded LeNet on Fashion-MNIST and export it as ONNX"},
+    {"sweep", fm_cli_sweep, "accuracy over a grid of uniform Ax-BxP / ASM configurations"},
     {"hw", fm_cli_hw, "accelerator cycles, traffic and energy of a network and configuration"},
 };
 

@@ -48,6 +48,9 @@ void fm_dwconv_avx512(const uint8_t *x, int H, int W, int C, const int8_t *w, in
 void fm_dwconv_avx2(const uint8_t *x, int H, int W, int C, const int8_t *w, int kh, int kw, int sh,
                     int sw, int pad_t, int pad_l, int OH, int OW, uint8_t pad_value, int32_t *y);
 
+/* map*.c */
+void fm_map_u8_vbmi(const uint8_t table[256], const uint8_t *src, size_t n, uint8_t *dst);
+
 /* quant*.c */
 void fm_quantize_u8_avx512(const float *x, int64_t n, float inv, int32_t lo, int32_t hi, int32_t off,
                            uint8_t *q);
