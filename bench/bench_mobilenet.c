@@ -90,9 +90,10 @@ int main(int argc, char **argv)
             char label[64];
             snprintf(label, sizeof label, "fast %s, %d thread%s", fm_isa_name((fm_isa)isa), threads,
                      threads > 1 ? "s" : "");
-            printf("%-34s %10.2f images/s  x%.1f vs reference; time: depthwise %4.1f %%, conv/fc %4.1f %%, "
-                   "add %4.1f %%, other %4.1f %%; %s\n",
+            printf("%-34s %10.2f images/s  x%.1f vs reference; time: depthwise %4.1f %% (%.2f ms/image), "
+                   "conv/fc %4.1f %%, add %4.1f %%, other %4.1f %%; %s\n",
                    label, n / dt, n / dt / ref_ips, 100 * prof[FM_TFAST_DEPTHWISE] / tot,
+                   1e3 * prof[FM_TFAST_DEPTHWISE] / n,
                    100 * prof[FM_TFAST_CONV] / tot, 100 * prof[FM_TFAST_ADD] / tot, 100 * prof[FM_TFAST_OTHER] / tot,
                    same ? "outputs equal the reference" : "OUTPUTS DIFFER");
             fm_tflite_fast_free(f);

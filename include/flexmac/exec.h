@@ -55,7 +55,7 @@ typedef struct fm_exec_opts {
     int max_batch;              /* samples per fm_exec_run call (default 64) */
     int threads;                /* 0 = one per online CPU */
     const fm_net_arith *arith;  /* NULL = float inference */
-    const fm_calib *calib;      /* required when arith quantizes any layer */
+    const fm_calib *calib;      /* required when arith quantizes any layer (TFLite graphs: optional) */
     fm_isa isa_cap;             /* FM_ISA_COUNT (or 0 initialised via fm_exec_opts_default) = best */
     fm_calib *observe;          /* float runs only: record ranges into this */
 } fm_exec_opts;

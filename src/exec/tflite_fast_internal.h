@@ -41,7 +41,9 @@ typedef struct tfast_mac {
     fm_packed_s8 **packed; /* GEMM: per group, ocg rows (+ a row of ones when need_r) */
     int8_t *dw_w;    /* depthwise: [(ky*kw + kx)*C + c] */
     int8_t *dw_ones; /* depthwise: all ones, for window sums */
+    int16_t *dw_pairs; /* depthwise, AVX2: w - zw as int16, [tap pair][C][2] */
     tfast_requant rq;
+    tfast_requant rq_direct; /* for an accumulator without offsets: corr = bias */
 } tfast_mac;
 
 typedef struct tfast_node {
@@ -87,6 +89,14 @@ void tfast_requant_rows(fm_isa isa, const int32_t *acc, int lda, int rows, int n
                         int cs, const tfast_requant *q, int c0, uint8_t *y, int ldy);
 void tfast_requant_rows_avx2(const int32_t *acc, int lda, int rows, int n, const int32_t *R, int rs, int cs,
                              const tfast_requant *q, int c0, uint8_t *y, int ldy);
+/* tflite_fast_dw_avx2.c: y[pixel][c] = sum over in-image taps of
+ * (x - zx) * (w - zw), wpair as tfast_mac.dw_pairs; kh * kw <= 32. */
+void tfast_dw_avx2(const uint8_t *x, int H, int W, int C, const int16_t *wpair, int kh, int kw, int sh, int sw,
+                   int pad_t, int pad_l, int OH, int OW, uint8_t zx, int32_t *y);
+
+void tfast_dw_avx512(const uint8_t *x, int H, int W, int C, const int16_t *wpair, int kh, int kw, int sh, int sw,
+                     int pad_t, int pad_l, int OH, int OW, uint8_t zx, int32_t *y);
+
 /* ADD on bytes (a - oa, b - ob are the inputs' values; y gets q + oy). */
 void tfast_add_avx2(const tref_add_params *p, const uint8_t *a, int32_t oa, const uint8_t *b, int32_t ob,
                     uint8_t *y, int32_t oy, int64_t n);

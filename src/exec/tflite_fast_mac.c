@@ -149,6 +149,31 @@ fm_status tfast_mac_prepare(fm_tflite_fast *f, int node, tfast_mac *m, fm_error 
             for (int k = 0; k < T; k++)
                 m->dw_w[(size_t)k * m->C + c] = wp[(size_t)c * T + k];
         memset(m->dw_ones, 1, (size_t)T * m->C);
+        if (T <= 32) {
+            /* the one-pass 16-bit kernel (tflite_fast_dw_avx2.c): v = wp + d,
+             * taps paired, an odd last tap paired with zero; its accumulator
+             * needs only the bias */
+            int np = (T + 1) / 2;
+            m->dw_pairs = calloc((size_t)np * m->C * 2, sizeof *m->dw_pairs);
+            tfast_requant *qd = &m->rq_direct;
+            qd->corr = malloc(sizeof *qd->corr * (size_t)OC);
+            if (!m->dw_pairs || !qd->corr) {
+                free(wp);
+                return FAIL(FM_ERR_NOMEM, "node '%s': out of memory", n->name);
+            }
+            for (int c = 0; c < m->C; c++)
+                for (int k = 0; k < T; k++)
+                    m->dw_pairs[((size_t)(k / 2) * m->C + c) * 2 + k % 2] =
+                        (int16_t)(wp[(size_t)c * T + k] + q->d[c]);
+            for (int c = 0; c < OC; c++)
+                qd->corr[c] = b ? ((const int32_t *)b->data)[c] : 0;
+            qd->d = q->d; /* not read: no window sums */
+            qd->mult = q->mult;
+            qd->shift = q->shift;
+            qd->zy = q->zy;
+            qd->lo = q->lo;
+            qd->hi = q->hi;
+        }
         free(wp);
         return FM_OK;
     }
@@ -186,6 +211,8 @@ void tfast_mac_free(tfast_mac *m)
     free(m->packed);
     free(m->dw_w);
     free(m->dw_ones);
+    free(m->dw_pairs);
+    free(m->rq_direct.corr);
     free(m->rq.d);
     free(m->rq.corr);
     free(m->rq.mult);
@@ -195,6 +222,16 @@ void tfast_mac_free(tfast_mac *m)
 static void run_depthwise(const fm_tflite_fast *f, tfast_worker *w, const tfast_mac *m, const uint8_t *x,
                           uint8_t *y)
 {
+    if (f->isa >= FM_ISA_AVX2 && m->dw_pairs) {
+        if (f->isa >= FM_ISA_AVX512VNNI)
+            tfast_dw_avx512(x, m->H, m->W, m->C, m->dw_pairs, m->kh, m->kw, m->sh, m->sw, m->pad_t, m->pad_l, m->OH,
+                            m->OW, m->zx, w->acc);
+        else
+            tfast_dw_avx2(x, m->H, m->W, m->C, m->dw_pairs, m->kh, m->kw, m->sh, m->sw, m->pad_t, m->pad_l, m->OH,
+                          m->OW, m->zx, w->acc);
+        tfast_requant_rows(f->isa, w->acc, m->C, m->OH * m->OW, m->C, NULL, 0, 0, &m->rq_direct, 0, y, m->C);
+        return;
+    }
     fm_dwconv_nhwc_u8s8s32(f->isa, x, m->H, m->W, m->C, m->dw_w, m->kh, m->kw, m->sh, m->sw, m->pad_t, m->pad_l,
                            m->OH, m->OW, m->zx, w->acc);
     if (m->need_r)
