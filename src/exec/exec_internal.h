@@ -37,6 +37,7 @@ typedef struct fm_mac_plane {
     int identity;         /* xtab is the identity: no mapping pass */
     int32_t *wq;          /* weight plane codes [OC][K] */
     fm_packed_s8 **packed; /* per conv group, 8-bit path */
+    int8_t *dw;           /* depthwise layers: weights as (ky, kx, c) for fm_dwconv */
 } fm_mac_plane;
 
 /* A MAC layer (Conv or Gemm) prepared for execution. Gemm is a 1x1 conv on
@@ -103,7 +104,6 @@ struct fm_worker {
     uint8_t *q8;          /* quantized input codes */
     float *col;           /* float im2col tile / >8-bit code tile */
     uint8_t *col8;        /* u8 im2col tile */
-    uint8_t *map8;        /* u8 plane tile (schemes with a mapping) */
     uint8_t *plane8;      /* mapped input codes, one copy per non-identity plane (mac_int.c, grown on demand) */
     size_t plane8_cap;
     int32_t *acc;         /* int32 accumulators tile */
@@ -119,6 +119,13 @@ fm_status fm_exec_plan(fm_exec *e, fm_error *err);
 fm_status fm_exec_memplan(fm_exec *e, fm_error *err);
 float *fm_exec_buf(fm_exec *e, fm_worker *w, int t);
 const float *fm_exec_cbuf(fm_exec *e, fm_worker *w, int t);
+
+/* A depthwise layer (one channel per group, no dilation) that the 8-bit
+ * path runs on the depthwise kernel instead of one GEMM per channel. */
+static inline int fm_mac_is_depthwise(const fm_mac *m)
+{
+    return m->group > 1 && m->group == m->C && m->cg == 1 && m->ocg == 1 && m->dh == 1 && m->dw == 1;
+}
 
 /* mac_float.c / mac_int.c */
 void fm_mac_float_run(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n);

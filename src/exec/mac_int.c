@@ -165,6 +165,28 @@ static int map_planes(fm_exec *e, fm_worker *w, const fm_mac *m, int64_t count,
     return 1;
 }
 
+/* Depthwise: each plane is one pass of the depthwise kernel per sample,
+ * the planes' int32 sums added, then the usual epilogue. */
+static void run_depthwise(fm_exec *e, fm_worker *w, const fm_mac *m, const uint8_t *const *src,
+                          float *y, int n)
+{
+    int64_t hwc = (int64_t)m->H * m->W * m->C, opix = (int64_t)m->OH * m->OW;
+    uint8_t pad = m->x_signed ? 128 : 0;
+    int32_t *acc = w->acc, *tmp = w->acc + opix * m->C;
+    for (int b = 0; b < n; b++) {
+        for (int p = 0; p < m->n_planes; p++) {
+            fm_dwconv_nhwc_u8s8s32(e->isa, src[p] + b * hwc, m->H, m->W, m->C, m->planes[p].dw, m->kh,
+                                   m->kw, m->sh, m->sw, m->pad_t, m->pad_l, m->OH, m->OW, pad,
+                                   p ? tmp : acc);
+            if (p)
+                for (int64_t i = 0; i < opix * m->C; i++)
+                    acc[i] += tmp[i];
+        }
+        fm_dequant_rows(e->isa, acc, m->C, (int)opix, m->C, m->corr, m->oscale, m->bias,
+                        m->act == FM_ACT_RELU, y + b * opix * m->C, m->C);
+    }
+}
+
 static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
 {
     int64_t rows = (int64_t)n * m->OH * m->OW, count = (int64_t)n * m->H * m->W * m->C;
@@ -175,6 +197,12 @@ static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, 
     uint8_t pad = m->x_signed ? 128 : 0;
     uint8_t *tmp = w->col8 + (size_t)FM_MAC_ROW_TILE * m->K;
     int pointwise = is_pointwise(m);
+    if (!m->lut && m->planes[0].dw) {
+        run_depthwise(e, w, m, src, y, n);
+        if (m->act != FM_ACT_RELU)
+            fm_apply_act(y, rows * m->OC, m->act, m->act_min, m->act_max);
+        return;
+    }
     for (int g = 0; g < m->group; g++) {
         for (int64_t r0 = 0; r0 < rows; r0 += FM_MAC_ROW_TILE) {
             int nr = (int)(rows - r0 < FM_MAC_ROW_TILE ? rows - r0 : FM_MAC_ROW_TILE);

@@ -35,6 +35,7 @@ void fm_mac_scheme_free(fm_mac *m)
             for (int g = 0; g < m->group; g++)
                 fm_packed_s8_free(pl->packed[g]);
         free(pl->packed);
+        free(pl->dw);
         free(pl->xtab);
         free(pl->wq);
     }
@@ -141,6 +142,17 @@ fm_status fm_mac_scheme_prepare(fm_exec *e, fm_mac *m, const int32_t *wcodes, fm
                 m->corr[g * m->ocg + o] += off * cs[o];
         }
         free(w8);
+        if (st == FM_OK && fm_mac_is_depthwise(m)) {
+            int taps = m->kh * m->kw;
+            pl->dw = malloc((size_t)taps * m->C);
+            if (!pl->dw) {
+                st = fm_error_set(err, FM_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            for (int c = 0; c < m->C; c++)
+                for (int t = 0; t < taps; t++)
+                    pl->dw[(size_t)t * m->C + c] = (int8_t)pl->wq[(size_t)c * m->K + t];
+        }
     }
 out:
     fm_asm_set_free(xs);

@@ -240,6 +240,7 @@ static void test_conv_int(void **state)
         {4, 9, 7, 6, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, 1},
         {4, 9, 9, 4, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2},
         {8, 6, 6, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},
+        {37, 9, 8, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 37}, /* depthwise kernel path */
     };
     const int bits[] = {8, 6, 4, 2, 12, 16};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

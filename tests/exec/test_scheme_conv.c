@@ -150,7 +150,8 @@ static void test_scheme_convs(void **state)
         {5, 7, 6, 3, 1, 1, 1, 1},  /* 3x3 pad 1 */
         {4, 8, 5, 3, 2, 1, 1, 1},  /* stride 2 */
         {3, 9, 4, 3, 1, 2, 2, 1},  /* dilation 2 */
-        {6, 6, 6, 3, 1, 1, 1, 6},  /* depthwise */
+        {6, 6, 6, 3, 1, 1, 1, 6},  /* depthwise (depthwise kernel path) */
+        {40, 9, 40, 3, 2, 1, 1, 40}, /* depthwise, stride 2, wider than a vector */
         {6, 6, 4, 3, 1, 1, 1, 2},  /* 2 groups */
         {7, 5, 9, 1, 1, 1, 0, 1},  /* 1x1: no im2col */
     };
