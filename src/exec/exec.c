@@ -58,7 +58,6 @@ static void free_worker(const fm_exec *e, fm_worker *w)
     free(w->col);
     free(w->col8);
     free(w->map8);
-    free(w->plane8);
     free(w->acc);
 }
 
