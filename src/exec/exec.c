@@ -31,8 +31,12 @@ static fm_status alloc_worker(fm_exec *e, fm_worker *w, fm_error *err)
         size_t in = (size_t)e->chunk * m->H * m->W * m->C;
         size_t col = (size_t)FM_MAC_ROW_TILE * m->K + (m->group > 1 ? (size_t)m->H * m->W * m->cg : 0);
         size_t acc = (size_t)FM_MAC_ROW_TILE * m->ocg;
-        if (fm_mac_is_depthwise(m)) /* one sample's outputs, twice (sum of planes) */
+        if (fm_mac_is_depthwise(m)) {
+            /* one sample's outputs, twice (sum of planes); its mapped input */
             acc = acc > 2 * (size_t)m->OH * m->OW * m->C ? acc : 2 * (size_t)m->OH * m->OW * m->C;
+            size_t hwc = (size_t)m->H * m->W * m->C;
+            col = col > hwc ? col : hwc;
+        }
         max_in = in > max_in ? in : max_in;
         max_col = col > max_col ? col : max_col;
         max_acc = acc > max_acc ? acc : max_acc;
@@ -40,8 +44,9 @@ static fm_status alloc_worker(fm_exec *e, fm_worker *w, fm_error *err)
     w->q8 = malloc(max_in + 64);
     w->col = malloc(max_col * sizeof(float) + 64);
     w->col8 = malloc(max_col + 64);
+    w->map8 = malloc(max_col + 64);
     w->acc = malloc(max_acc * sizeof(int32_t) + 64);
-    if (!w->q8 || !w->col || !w->col8 || !w->acc)
+    if (!w->q8 || !w->col || !w->col8 || !w->map8 || !w->acc)
         return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
     return FM_OK;
 }
@@ -55,7 +60,7 @@ static void free_worker(const fm_exec *e, fm_worker *w)
     free(w->q8);
     free(w->col);
     free(w->col8);
-    free(w->plane8);
+    free(w->map8);
     free(w->acc);
 }
 

@@ -104,8 +104,7 @@ struct fm_worker {
     uint8_t *q8;          /* quantized input codes */
     float *col;           /* float im2col tile / >8-bit code tile */
     uint8_t *col8;        /* u8 im2col tile */
-    uint8_t *plane8;      /* mapped input codes, one copy per non-identity plane (mac_int.c, grown on demand) */
-    size_t plane8_cap;
+    uint8_t *map8;        /* u8 plane tile (schemes with a mapping); a depthwise sample's mapped input */
     int32_t *acc;         /* int32 accumulators tile */
     int64_t *acc64;
     int16_t *col16, *w16;

@@ -131,53 +131,26 @@ static void lut_tile(const fm_mac *m, const uint8_t *a, int nr, int g, int32_t *
         }
 }
 
-/* Points src[p] at plane p's input codes: the quantized input itself for
- * an identity plane, else a copy mapped through the plane's byte table.
- * Mapping the input once, before im2col, touches kh*kw times fewer bytes
- * than mapping each im2col tile, and the padding byte needs no mapping (code
- * 0 has plane value 0 in every scheme, so its byte is the offset). Returns
- * 0 when out of memory (w->status set). */
-static int map_planes(fm_exec *e, fm_worker *w, const fm_mac *m, int64_t count,
-                      const uint8_t *src[FM_MAX_BLOCKS])
-{
-    size_t nmap = 0;
-    for (int p = 0; p < m->n_planes; p++)
-        nmap += !m->planes[p].identity;
-    if (nmap * (size_t)count > w->plane8_cap) {
-        uint8_t *nb = realloc(w->plane8, nmap * (size_t)count);
-        if (!nb) {
-            w->status = fm_error_set(&w->err, FM_ERR_NOMEM, "out of memory");
-            return 0;
-        }
-        w->plane8 = nb;
-        w->plane8_cap = nmap * (size_t)count;
-    }
-    uint8_t *dst = w->plane8;
-    for (int p = 0; p < m->n_planes; p++) {
-        if (m->planes[p].identity) {
-            src[p] = w->q8;
-            continue;
-        }
-        fm_map_u8(e->isa, m->planes[p].xmap, w->q8, (size_t)count, dst);
-        src[p] = dst;
-        dst += count;
-    }
-    return 1;
-}
-
-/* Depthwise: each plane is one pass of the depthwise kernel per sample,
- * the planes' int32 sums added, then the usual epilogue. */
-static void run_depthwise(fm_exec *e, fm_worker *w, const fm_mac *m, const uint8_t *const *src,
-                          float *y, int n)
+/* Depthwise: each plane is one pass of the depthwise kernel per sample
+ * over the sample's input mapped through the plane's byte table (the
+ * padding byte needs no mapping: code 0 has plane value 0 in every
+ * scheme), the planes' int32 sums added, then the usual epilogue. */
+static void run_depthwise(fm_exec *e, fm_worker *w, const fm_mac *m, float *y, int n)
 {
     int64_t hwc = (int64_t)m->H * m->W * m->C, opix = (int64_t)m->OH * m->OW;
     uint8_t pad = m->x_signed ? 128 : 0;
     int32_t *acc = w->acc, *tmp = w->acc + opix * m->C;
     for (int b = 0; b < n; b++) {
+        const uint8_t *xb = w->q8 + b * hwc;
         for (int p = 0; p < m->n_planes; p++) {
-            fm_dwconv_nhwc_u8s8s32(e->isa, src[p] + b * hwc, m->H, m->W, m->C, m->planes[p].dw, m->kh,
-                                   m->kw, m->sh, m->sw, m->pad_t, m->pad_l, m->OH, m->OW, pad,
-                                   p ? tmp : acc);
+            const fm_mac_plane *pl = &m->planes[p];
+            const uint8_t *src = xb;
+            if (!pl->identity) {
+                fm_map_u8(e->isa, pl->xmap, xb, (size_t)hwc, w->map8);
+                src = w->map8;
+            }
+            fm_dwconv_nhwc_u8s8s32(e->isa, src, m->H, m->W, m->C, pl->dw, m->kh, m->kw, m->sh, m->sw,
+                                   m->pad_t, m->pad_l, m->OH, m->OW, pad, p ? tmp : acc);
             if (p)
                 for (int64_t i = 0; i < opix * m->C; i++)
                     acc[i] += tmp[i];
@@ -189,16 +162,12 @@ static void run_depthwise(fm_exec *e, fm_worker *w, const fm_mac *m, const uint8
 
 static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
 {
-    int64_t rows = (int64_t)n * m->OH * m->OW, count = (int64_t)n * m->H * m->W * m->C;
-    quantize_input_u8(e, m, x, count, w->q8);
-    const uint8_t *src[FM_MAX_BLOCKS];
-    if (!m->lut && !map_planes(e, w, m, count, src))
-        return;
+    int64_t rows = (int64_t)n * m->OH * m->OW;
+    quantize_input_u8(e, m, x, (int64_t)n * m->H * m->W * m->C, w->q8);
     uint8_t pad = m->x_signed ? 128 : 0;
     uint8_t *tmp = w->col8 + (size_t)FM_MAC_ROW_TILE * m->K;
-    int pointwise = is_pointwise(m);
     if (!m->lut && m->planes[0].dw) {
-        run_depthwise(e, w, m, src, y, n);
+        run_depthwise(e, w, m, y, n);
         if (m->act != FM_ACT_RELU)
             fm_apply_act(y, rows * m->OC, m->act, m->act_min, m->act_max);
         return;
@@ -206,24 +175,27 @@ static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, 
     for (int g = 0; g < m->group; g++) {
         for (int64_t r0 = 0; r0 < rows; r0 += FM_MAC_ROW_TILE) {
             int nr = (int)(rows - r0 < FM_MAC_ROW_TILE ? rows - r0 : FM_MAC_ROW_TILE);
+            const uint8_t *a;
+            if (is_pointwise(m)) {
+                a = w->q8 + (size_t)r0 * m->C;
+            } else {
+                gather_rows_u8(m, w->q8, g, r0, nr, pad, w->col8, tmp);
+                a = w->col8;
+            }
             if (m->lut) {
-                const uint8_t *a = w->q8 + (size_t)r0 * m->C;
-                if (!pointwise) {
-                    gather_rows_u8(m, w->q8, g, r0, nr, pad, w->col8, tmp);
-                    a = w->col8;
-                }
                 lut_tile(m, a, nr, g, w->acc);
             } else {
                 for (int p = 0; p < m->n_planes; p++) {
-                    const uint8_t *ap = src[p] + (size_t)r0 * m->C;
-                    if (!pointwise) {
-                        gather_rows_u8(m, src[p], g, r0, nr, pad, w->col8, tmp);
-                        ap = w->col8;
+                    const fm_mac_plane *pl = &m->planes[p];
+                    const uint8_t *ap = a;
+                    if (!pl->identity) {
+                        fm_map_u8(e->isa, pl->xmap, a, (size_t)nr * m->K, w->map8);
+                        ap = w->map8;
                     }
                     if (p == 0)
-                        fm_gemm_u8s8s32(m->planes[p].packed[g], nr, ap, m->K, w->acc, m->ocg);
+                        fm_gemm_u8s8s32(pl->packed[g], nr, ap, m->K, w->acc, m->ocg);
                     else
-                        fm_gemm_u8s8s32_acc(m->planes[p].packed[g], nr, ap, m->K, w->acc, m->ocg);
+                        fm_gemm_u8s8s32_acc(pl->packed[g], nr, ap, m->K, w->acc, m->ocg);
                 }
             }
             int go = g * m->ocg;
