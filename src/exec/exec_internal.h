@@ -70,6 +70,11 @@ typedef struct fm_mac {
     int n_planes;
     fm_mac_plane *planes;
     int32_t *corr;        /* 8-bit path: offset correction per output channel */
+    /* Several planes on an ungrouped layer: all of them as ONE GEMM over
+     * K' = n_planes * K. The input's planes are interleaved per pixel
+     * (channels ordered plane, channel), so im2col rows come out as
+     * (ky, kx, plane, c) and the weights are packed in that order. */
+    fm_packed_s8 *cat;
     const fm_lut *lut;    /* user multiplier: scalar table path */
     int32_t *wcode;       /* weight codes before any scheme (LUT path) */
 } fm_mac;
@@ -105,6 +110,7 @@ struct fm_worker {
     float *col;           /* float im2col tile / >8-bit code tile */
     uint8_t *col8;        /* u8 im2col tile */
     uint8_t *map8;        /* u8 plane tile (schemes with a mapping); a depthwise sample's mapped input */
+    uint8_t *cat8;        /* interleaved planes of the input (fm_mac.cat) */
     int32_t *acc;         /* int32 accumulators tile */
     int64_t *acc64;
     int16_t *col16, *w16;

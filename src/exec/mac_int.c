@@ -160,14 +160,68 @@ static void run_depthwise(fm_exec *e, fm_worker *w, const fm_mac *m, float *y, i
     }
 }
 
+/* Copies C bytes in inlined 16-byte chunks (runs of 16-64 channels). */
+static inline void copy_run(uint8_t *d, const uint8_t *s, int n)
+{
+    for (; n >= 16; n -= 16, d += 16, s += 16)
+        memcpy(d, s, 16);
+    for (; n > 0; n--)
+        *d++ = *s++;
+}
+
+/* Several planes as one GEMM (fm_mac.cat): interleave the mapped planes
+ * per pixel, im2col once over G*C channels, one GEMM with K' = G*K. */
+static void run_concatenated(fm_exec *e, fm_worker *w, const fm_mac *m, float *y, int n)
+{
+    int G = m->n_planes, C = m->C, Cc = G * C, Kc = G * m->K;
+    int64_t pix = (int64_t)n * m->H * m->W, rows = (int64_t)n * m->OH * m->OW;
+    for (int p = 0; p < G; p++) {
+        const fm_mac_plane *pl = &m->planes[p];
+        const uint8_t *src = w->q8;
+        if (!pl->identity) {
+            fm_map_u8(e->isa, pl->xmap, w->q8, (size_t)(pix * C), w->map8);
+            src = w->map8;
+        }
+        for (int64_t i = 0; i < pix; i++)
+            copy_run(w->cat8 + i * Cc + (int64_t)p * C, src + i * C, C);
+    }
+    uint8_t pad = m->x_signed ? 128 : 0;
+    int pointwise = is_pointwise(m);
+    for (int64_t r0 = 0; r0 < rows; r0 += FM_MAC_ROW_TILE) {
+        int nr = (int)(rows - r0 < FM_MAC_ROW_TILE ? rows - r0 : FM_MAC_ROW_TILE);
+        const uint8_t *a = w->cat8 + (size_t)r0 * Cc;
+        if (!pointwise) {
+            int64_t opix = (int64_t)m->OH * m->OW, r = r0, left = nr;
+            uint8_t *col = w->col8;
+            while (left > 0) {
+                int64_t b = r / opix, q = r % opix;
+                int take = (int)(opix - q < left ? opix - q : left);
+                fm_im2col_nhwc_u8(w->cat8 + (size_t)b * m->H * m->W * Cc, m->H, m->W, Cc, m->kh, m->kw,
+                                  m->sh, m->sw, m->dh, m->dw, m->pad_t, m->pad_l, m->OH, m->OW, (int)q,
+                                  take, pad, col, Kc);
+                col += (size_t)take * Kc;
+                r += take;
+                left -= take;
+            }
+            a = w->col8;
+        }
+        fm_gemm_u8s8s32(m->cat, nr, a, Kc, w->acc, m->OC);
+        fm_dequant_rows(e->isa, w->acc, m->OC, nr, m->OC, m->corr, m->oscale, m->bias,
+                        m->act == FM_ACT_RELU, y + (size_t)r0 * m->OC, m->OC);
+    }
+}
+
 static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, float *y, int n)
 {
     int64_t rows = (int64_t)n * m->OH * m->OW;
     quantize_input_u8(e, m, x, (int64_t)n * m->H * m->W * m->C, w->q8);
     uint8_t pad = m->x_signed ? 128 : 0;
     uint8_t *tmp = w->col8 + (size_t)FM_MAC_ROW_TILE * m->K;
-    if (!m->lut && m->planes[0].dw) {
-        run_depthwise(e, w, m, y, n);
+    if (!m->lut && (m->planes[0].dw || m->cat)) {
+        if (m->cat)
+            run_concatenated(e, w, m, y, n);
+        else
+            run_depthwise(e, w, m, y, n);
         if (m->act != FM_ACT_RELU)
             fm_apply_act(y, rows * m->OC, m->act, m->act_min, m->act_max);
         return;

@@ -40,10 +40,31 @@ void fm_mac_scheme_free(fm_mac *m)
         free(pl->wq);
     }
     free(m->planes);
+    fm_packed_s8_free(m->cat);
+    m->cat = NULL;
     free(m->corr);
     free(m->wcode);
     m->planes = NULL;
     m->n_planes = 0;
+}
+
+/* Weights of all planes as one matrix [OC][(ky, kx, plane, c)], matching
+ * im2col rows of the plane-interleaved input (see fm_mac.cat). */
+static fm_status pack_concatenated(fm_exec *e, fm_mac *m, fm_error *err)
+{
+    int G = m->n_planes, taps = m->kh * m->kw, C = m->C, Kc = G * m->K;
+    int8_t *w = malloc((size_t)m->OC * Kc);
+    if (!w)
+        return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
+    for (int o = 0; o < m->OC; o++)
+        for (int t = 0; t < taps; t++)
+            for (int p = 0; p < G; p++)
+                for (int c = 0; c < C; c++)
+                    w[(size_t)o * Kc + ((size_t)t * G + p) * C + c] =
+                        (int8_t)m->planes[p].wq[(size_t)o * m->K + (size_t)t * C + c];
+    m->cat = fm_pack_s8(e->isa, m->OC, Kc, w, Kc);
+    free(w);
+    return m->cat ? FM_OK : fm_error_set(err, FM_ERR_NOMEM, "out of memory");
 }
 
 static fm_status prepare_lut(fm_mac *m, const fm_node *nd, const int32_t *wcodes, fm_error *err)
@@ -154,6 +175,8 @@ fm_status fm_mac_scheme_prepare(fm_exec *e, fm_mac *m, const int32_t *wcodes, fm
                     pl->dw[(size_t)t * m->C + c] = (int8_t)pl->wq[(size_t)c * m->K + t];
         }
     }
+    if (st == FM_OK && eight && G > 1 && m->group == 1)
+        st = pack_concatenated(e, m, err);
 out:
     fm_asm_set_free(xs);
     fm_asm_set_free(ws);
