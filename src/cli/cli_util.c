@@ -1,5 +1,7 @@
 #include "cli/cli_util.h"
 
+#include "flexmac/import.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -98,4 +100,65 @@ int cli_label_offset(const fm_graph *g)
 {
     const fm_tensor *out = &g->tensors[g->output];
     return out->shape[out->ndim - 1] == 1001 ? 1 : 0;
+}
+
+int cli_open_model_data(const char *model, const char *data, const char *preset, fm_graph **g,
+                        fm_preprocess *pp, fm_dataset **ds)
+{
+    fm_error err;
+    *g = NULL;
+    *ds = NULL;
+    if (fm_model_load(model, g, &err) != FM_OK) {
+        cli_error("%s", err.msg);
+        return 1;
+    }
+    if (!cli_preprocess_for(*g, preset, pp)) {
+        cli_error("--preprocess: unknown preset '%s'", preset);
+        fm_graph_free(*g);
+        *g = NULL;
+        return FM_CLI_USAGE_ERR;
+    }
+    if (fm_dataset_open(data, pp, ds, &err) != FM_OK || fm_eval_check_shapes(*g, *ds, data, &err) != FM_OK) {
+        cli_error("%s", err.msg);
+        fm_dataset_close(*ds);
+        fm_graph_free(*g);
+        *ds = NULL;
+        *g = NULL;
+        return 1;
+    }
+    return 0;
+}
+
+int cli_calibrate(const fm_graph *g, const fm_preprocess *pp, const char *calib_data, int64_t n,
+                  fm_calib_method m, double percentile, fm_calib **out)
+{
+    fm_error err;
+    fm_dataset *cds = NULL;
+    if (g->source == FM_SRC_TFLITE) { /* a quantized model carries its own ranges */
+        if (fm_calib_from_qparams(g, out, &err) != FM_OK) {
+            cli_error("%s", err.msg);
+            return 1;
+        }
+        printf("calibration: the model's own quantization parameters\n");
+        return 0;
+    }
+    if (fm_dataset_open(calib_data, pp, &cds, &err) != FM_OK ||
+        fm_eval_check_shapes(g, cds, calib_data, &err) != FM_OK) {
+        cli_error("%s", err.msg);
+        fm_dataset_close(cds);
+        return 1;
+    }
+    cli_progress pc;
+    cli_progress_init(&pc, "calibrating");
+    double t0 = cli_now();
+    fm_status st = fm_calibrate(g, cds, n, m, percentile, out, &err);
+    cli_progress_done(&pc);
+    fm_dataset_close(cds);
+    if (st != FM_OK) {
+        cli_error("%s", err.msg);
+        return 1;
+    }
+    printf("calibration: %lld samples of %s (%s), %.1f s\n", (long long)fm_calib_samples(*out), calib_data,
+           m == FM_CALIB_MINMAX ? "min/max" : "percentile", cli_now() - t0);
+    return 0;
 }

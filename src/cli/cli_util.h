@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "flexmac/data.h"
+#include "flexmac/eval.h"
 #include "flexmac/graph.h"
 
 #define FM_CLI_USAGE_ERR 2
@@ -34,6 +35,19 @@ long long cli_parse_count(const char *opt, const char *val);
  * models take raw uint8 pixels centre-cropped to their input; 1-channel
  * models pixel/255; 3-channel models the CIFAR normalisation of DATA.md. */
 int cli_preprocess_for(const fm_graph *g, const char *preset, fm_preprocess *p);
+
+/* Loads the model and opens the data set with the model's preprocessing
+ * (or `preset`), checking that the shapes fit. Returns 0 on success, 1 on
+ * an error (printed), FM_CLI_USAGE_ERR for an unknown preset. On failure
+ * whatever was opened is closed again. */
+int cli_open_model_data(const char *model, const char *data, const char *preset, fm_graph **g,
+                        fm_preprocess *pp, fm_dataset **ds);
+
+/* Activation ranges for g: a TFLite model's own quantization parameters,
+ * else a calibration run (progress on stderr) on the first n samples of
+ * calib_data. Says which on stdout. Errors are printed; returns 0 or 1. */
+int cli_calibrate(const fm_graph *g, const fm_preprocess *pp, const char *calib_data, int64_t n,
+                  fm_calib_method m, double percentile, fm_calib **out);
 
 /* Default label offset: 1 for 1001-class models (class 0 = background). */
 int cli_label_offset(const fm_graph *g);

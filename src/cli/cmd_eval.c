@@ -236,24 +236,16 @@ static int run(int argc, char **argv, int compare)
     }
     fm_error err;
     fm_graph *g = NULL;
-    fm_dataset *ds = NULL, *cds = NULL;
+    fm_dataset *ds = NULL;
     fm_calib *calib = NULL;
     fm_preprocess pp;
     row rows[MAX_CONFIGS];
     int nrows = 0;
     static fm_net_arith cfgs[MAX_CONFIGS];
     int n_cfg = 0;
-    rc = 1;
-    if (fm_model_load(a.model, &g, &err) != FM_OK)
-        goto fail;
-    if (!cli_preprocess_for(g, a.preprocess, &pp)) {
-        cli_error("--preprocess: unknown preset '%s'", a.preprocess);
-        rc = FM_CLI_USAGE_ERR;
+    if ((rc = cli_open_model_data(a.model, a.data, a.preprocess, &g, &pp, &ds)) != 0)
         goto out;
-    }
-    if (fm_dataset_open(a.data, &pp, &ds, &err) != FM_OK ||
-        fm_eval_check_shapes(g, ds, a.data, &err) != FM_OK)
-        goto fail;
+    rc = 1;
     eo.limit = a.limit;
     eo.batch = a.batch ? (int)a.batch : 256;
     eo.threads = (int)a.threads;
@@ -273,24 +265,9 @@ static int run(int argc, char **argv, int compare)
                "kernels); other schemes its dequantized float view\n");
     for (int i = 0; i < n_cfg; i++) {
         fm_net_arith *cfg = &cfgs[i];
-        if (needs_calibration(cfg) && !calib && g->source == FM_SRC_TFLITE) {
-            /* a quantized model carries its own activation ranges */
-            if (fm_calib_from_qparams(g, &calib, &err) != FM_OK)
-                goto fail;
-            printf("calibration: the model's own quantization parameters\n");
-        } else if (needs_calibration(cfg) && !calib) {
-            cli_progress pc;
-            if (fm_dataset_open(a.calib_data, &pp, &cds, &err) != FM_OK ||
-                fm_eval_check_shapes(g, cds, a.calib_data, &err) != FM_OK)
-                goto fail;
-            cli_progress_init(&pc, "calibrating");
-            fm_status st = fm_calibrate(g, cds, a.calib_n, a.calib_method, a.percentile, &calib, &err);
-            cli_progress_done(&pc);
-            if (st != FM_OK)
-                goto fail;
-            printf("calibration: %lld samples of %s (%s)\n", (long long)fm_calib_samples(calib),
-                   a.calib_data, a.calib_method == FM_CALIB_MINMAX ? "min/max" : "percentile");
-        }
+        if (needs_calibration(cfg) && !calib &&
+            cli_calibrate(g, &pp, a.calib_data, a.calib_n, a.calib_method, a.percentile, &calib))
+            goto out;
         cli_progress pg;
         cli_progress_init(&pg, a.arith[i]);
         eo.progress = cli_progress_cb;
@@ -327,7 +304,6 @@ out:
     for (int i = 0; i < n_cfg; i++)
         fm_net_arith_free(&cfgs[i]);
     fm_calib_free(calib);
-    fm_dataset_close(cds);
     fm_dataset_close(ds);
     fm_graph_free(g);
     return rc;

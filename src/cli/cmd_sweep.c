@@ -330,29 +330,17 @@ int fm_cli_sweep(int argc, char **argv)
         return 0;
     }
     fm_graph *g = NULL;
-    fm_dataset *ds = NULL, *cds = NULL;
+    fm_dataset *ds = NULL;
     fm_calib *calib = NULL;
     FILE *csv = NULL;
     fm_preprocess pp;
     fm_eval_opts eo;
     int done = 0;
     double calib_s = 0;
-    rc = 1;
     fm_eval_opts_default(&eo);
-    if (fm_model_load(a.model, &g, &err) != FM_OK)
-        goto fail;
-    if (!cli_preprocess_for(g, a.preprocess, &pp)) {
-        cli_error("--preprocess: unknown preset '%s'", a.preprocess);
-        rc = FM_CLI_USAGE_ERR;
+    if ((rc = cli_open_model_data(a.model, a.data, a.preprocess, &g, &pp, &ds)) != 0)
         goto out;
-    }
-    int own_qparams = g->source == FM_SRC_TFLITE; /* a quantized model carries its ranges */
-    if (fm_dataset_open(a.data, &pp, &ds, &err) != FM_OK ||
-        fm_eval_check_shapes(g, ds, a.data, &err) != FM_OK)
-        goto fail;
-    if (!own_qparams && (fm_dataset_open(a.calib_data, &pp, &cds, &err) != FM_OK ||
-                         fm_eval_check_shapes(g, cds, a.calib_data, &err) != FM_OK))
-        goto fail;
+    rc = 1;
     if (a.csv) {
         if (!(csv = fopen(a.csv, "w"))) {
             cli_error("%s: cannot write CSV", a.csv);
@@ -364,19 +352,13 @@ int fm_cli_sweep(int argc, char **argv)
     eo.batch = a.batch ? (int)a.batch : 256;
     eo.threads = (int)a.threads;
     eo.label_offset = a.label_offset >= 0 ? a.label_offset : cli_label_offset(g);
-    double t0 = cli_now();
-    if ((own_qparams ? fm_calib_from_qparams(g, &calib, &err)
-                     : fm_calibrate(g, cds, a.calib_n, FM_CALIB_MINMAX, 99.99, &calib, &err)) != FM_OK)
-        goto fail;
-    calib_s = cli_now() - t0;
     printf("model %s, data %s (%lld samples%s), %d configurations\n", a.model, a.data,
            (long long)(a.limit && a.limit < fm_dataset_count(ds) ? a.limit : fm_dataset_count(ds)),
            a.limit ? ", limited" : "", nrows);
-    if (own_qparams)
-        printf("calibration: the model's own quantization parameters\n");
-    else
-        printf("calibration: %lld samples of %s (min/max), %.1f s\n",
-               (long long)fm_calib_samples(calib), a.calib_data, calib_s);
+    double t0 = cli_now();
+    if (cli_calibrate(g, &pp, a.calib_data, a.calib_n, FM_CALIB_MINMAX, 99.99, &calib))
+        goto out;
+    calib_s = cli_now() - t0;
     fflush(stdout);
     for (int i = 0; i < nrows; i++) {
         grid_row *r = &rows[i];
@@ -419,7 +401,6 @@ out:
         rc = 1;
     }
     fm_calib_free(calib);
-    fm_dataset_close(cds);
     fm_dataset_close(ds);
     fm_graph_free(g);
     return rc;
