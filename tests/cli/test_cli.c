@@ -8,18 +8,7 @@
 
 #include "common/fm_test.h"
 
-static char out[65536];
-
-static void expect(const char *args, int code, const char *needle)
-{
-    int rc = fm_test_cli(args, out, sizeof out);
-    if (rc != code || (needle && !strstr(out, needle)))
-        fprintf(stderr, "flexmac %s\n-> exit %d, output:\n%s\n(wanted exit %d and '%s')\n", args, rc, out,
-                code, needle ? needle : "");
-    assert_int_equal(rc, code);
-    if (needle)
-        assert_non_null(strstr(out, needle));
-}
+#define expect fm_test_expect_cli
 
 static void test_usage_errors(void **state)
 {

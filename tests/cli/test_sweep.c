@@ -12,18 +12,8 @@
 #include "common/fm_test.h"
 #include "flexmac/arith.h"
 
-static char out[1 << 16];
-
-static void expect(const char *args, int code, const char *needle)
-{
-    int rc = fm_test_cli(args, out, sizeof out);
-    if (rc != code || (needle && !strstr(out, needle)))
-        fprintf(stderr, "flexmac %s\n-> exit %d, output:\n%s\n(wanted exit %d and '%s')\n", args, rc, out,
-                code, needle ? needle : "");
-    assert_int_equal(rc, code);
-    if (needle)
-        assert_non_null(strstr(out, needle));
-}
+static char *out; /* the last run's output */
+#define expect(args, code, needle) (out = fm_test_expect_cli((args), (code), (needle)))
 
 static int popcount16(unsigned v)
 {

@@ -41,6 +41,19 @@ int fm_test_cli(const char *args, char *out, size_t n)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+char *fm_test_expect_cli(const char *args, int code, const char *needle)
+{
+    static char out[1 << 16];
+    int rc = fm_test_cli(args, out, sizeof out);
+    if (rc != code || (needle && !strstr(out, needle)))
+        fprintf(stderr, "flexmac %s\n-> exit %d, output:\n%s\n(wanted exit %d and '%s')\n", args, rc, out,
+                code, needle ? needle : "");
+    assert_int_equal(rc, code);
+    if (needle)
+        assert_non_null(strstr(out, needle));
+    return out;
+}
+
 int fm_test_write_tmp(const char *suffix, const void *data, size_t len, char *path)
 {
     snprintf(path, 256, "/tmp/flexmac_test_XXXXXX%s", suffix ? suffix : "");

@@ -29,6 +29,12 @@ uint64_t fm_test_rand(uint64_t *state);
  * into out (NUL-terminated, truncated to n) and returns the exit status. */
 int fm_test_cli(const char *args, char *out, size_t n);
 
+/* Runs the CLI with args and asserts its exit status is `code` and, when
+ * needle is not NULL, that its output contains needle (printing the whole
+ * output when not). Returns the output (a buffer reused by the next call,
+ * which the caller may modify). */
+char *fm_test_expect_cli(const char *args, int code, const char *needle);
+
 /* Writes len bytes to a fresh temporary file and returns its path (static
  * buffer per call site is the caller's: path must hold 256 bytes). */
 int fm_test_write_tmp(const char *suffix, const void *data, size_t len, char *path);
