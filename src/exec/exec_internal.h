@@ -125,6 +125,14 @@ fm_status fm_exec_memplan(fm_exec *e, fm_error *err);
 float *fm_exec_buf(fm_exec *e, fm_worker *w, int t);
 const float *fm_exec_cbuf(fm_exec *e, fm_worker *w, int t);
 
+/* A 1x1, stride-1, unpadded, ungrouped layer: its NHWC input already is the
+ * im2col matrix, so no copy is made. */
+static inline int fm_mac_is_pointwise(const fm_mac *m)
+{
+    return m->kh == 1 && m->kw == 1 && m->sh == 1 && m->sw == 1 && m->pad_t == 0 && m->pad_l == 0 &&
+           m->group == 1;
+}
+
 /* A depthwise layer (one channel per group, no dilation) that the 8-bit
  * path runs on the depthwise kernel instead of one GEMM per channel. */
 static inline int fm_mac_is_depthwise(const fm_mac *m)

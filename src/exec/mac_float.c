@@ -18,12 +18,6 @@ static const float *group_slice(const fm_mac *m, const float *x, int g, float *t
     return tmp;
 }
 
-static int is_pointwise(const fm_mac *m)
-{
-    return m->kh == 1 && m->kw == 1 && m->sh == 1 && m->sw == 1 && m->pad_t == 0 && m->pad_l == 0 &&
-           m->group == 1;
-}
-
 /* Fills col with rows [r0, r0+nrows) of the whole chunk's im2col matrix. */
 static void gather_rows(const fm_mac *m, const float *x, int g, int64_t r0, int nrows, float *col,
                         float *tmp)
@@ -50,7 +44,7 @@ void fm_mac_float_run(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x,
         for (int64_t r0 = 0; r0 < rows; r0 += FM_MAC_ROW_TILE) {
             int nr = (int)(rows - r0 < FM_MAC_ROW_TILE ? rows - r0 : FM_MAC_ROW_TILE);
             const float *a;
-            if (is_pointwise(m)) {
+            if (fm_mac_is_pointwise(m)) {
                 a = x + (size_t)r0 * m->C;
             } else {
                 gather_rows(m, x, g, r0, nr, w->col, tmp);

@@ -81,31 +81,30 @@ static void quantize_input_u8(const fm_exec *e, const fm_mac *m, const float *x,
     fm_quantize_u8(e->isa, x, count, 1.0f / m->sx, lo, m->xmax, off, q);
 }
 
-static void gather_rows_u8(const fm_mac *m, const uint8_t *q, int g, int64_t r0, int nrows,
+/* im2col rows [r0, r0 + nrows) of the whole chunk (rows may span samples)
+ * of conv group g, for an input of C channels per pixel (m->C, or the
+ * plane-interleaved width of run_concatenated); rows are kh*kw*C/group
+ * bytes long. */
+static void gather_rows_u8(const fm_mac *m, const uint8_t *q, int C, int g, int64_t r0, int nrows,
                            uint8_t pad, uint8_t *col, uint8_t *tmp)
 {
     int64_t pix = (int64_t)m->OH * m->OW;
+    int cg = C / m->group, K = m->kh * m->kw * cg;
     while (nrows > 0) {
         int64_t b = r0 / pix, p = r0 % pix;
         int take = (int)(pix - p < nrows ? pix - p : nrows);
-        const uint8_t *xb = q + (size_t)b * m->H * m->W * m->C;
+        const uint8_t *xb = q + (size_t)b * m->H * m->W * C;
         if (m->group > 1) {
             for (int i = 0; i < m->H * m->W; i++)
-                memcpy(tmp + (size_t)i * m->cg, xb + (size_t)i * m->C + (size_t)g * m->cg, (size_t)m->cg);
+                memcpy(tmp + (size_t)i * cg, xb + (size_t)i * C + (size_t)g * cg, (size_t)cg);
             xb = tmp;
         }
-        fm_im2col_nhwc_u8(xb, m->H, m->W, m->cg, m->kh, m->kw, m->sh, m->sw, m->dh, m->dw, m->pad_t,
-                          m->pad_l, m->OH, m->OW, (int)p, take, pad, col, m->K);
-        col += (size_t)take * m->K;
+        fm_im2col_nhwc_u8(xb, m->H, m->W, cg, m->kh, m->kw, m->sh, m->sw, m->dh, m->dw, m->pad_t,
+                          m->pad_l, m->OH, m->OW, (int)p, take, pad, col, K);
+        col += (size_t)take * K;
         r0 += take;
         nrows -= take;
     }
-}
-
-static int is_pointwise(const fm_mac *m)
-{
-    return m->kh == 1 && m->kw == 1 && m->sh == 1 && m->sw == 1 && m->pad_t == 0 && m->pad_l == 0 &&
-           m->group == 1;
 }
 
 /* The user multiplier: table look-up per product, sign-magnitude for an
@@ -186,23 +185,12 @@ static void run_concatenated(fm_exec *e, fm_worker *w, const fm_mac *m, float *y
             copy_run(w->cat8 + i * Cc + (int64_t)p * C, src + i * C, C);
     }
     uint8_t pad = m->x_signed ? 128 : 0;
-    int pointwise = is_pointwise(m);
+    int pointwise = fm_mac_is_pointwise(m);
     for (int64_t r0 = 0; r0 < rows; r0 += FM_MAC_ROW_TILE) {
         int nr = (int)(rows - r0 < FM_MAC_ROW_TILE ? rows - r0 : FM_MAC_ROW_TILE);
         const uint8_t *a = w->cat8 + (size_t)r0 * Cc;
         if (!pointwise) {
-            int64_t opix = (int64_t)m->OH * m->OW, r = r0, left = nr;
-            uint8_t *col = w->col8;
-            while (left > 0) {
-                int64_t b = r / opix, q = r % opix;
-                int take = (int)(opix - q < left ? opix - q : left);
-                fm_im2col_nhwc_u8(w->cat8 + (size_t)b * m->H * m->W * Cc, m->H, m->W, Cc, m->kh, m->kw,
-                                  m->sh, m->sw, m->dh, m->dw, m->pad_t, m->pad_l, m->OH, m->OW, (int)q,
-                                  take, pad, col, Kc);
-                col += (size_t)take * Kc;
-                r += take;
-                left -= take;
-            }
+            gather_rows_u8(m, w->cat8, Cc, 0, r0, nr, pad, w->col8, NULL);
             a = w->col8;
         }
         fm_gemm_u8s8s32(m->cat, nr, a, Kc, w->acc, m->OC);
@@ -230,10 +218,10 @@ static void run_8bit(fm_exec *e, fm_worker *w, const fm_mac *m, const float *x, 
         for (int64_t r0 = 0; r0 < rows; r0 += FM_MAC_ROW_TILE) {
             int nr = (int)(rows - r0 < FM_MAC_ROW_TILE ? rows - r0 : FM_MAC_ROW_TILE);
             const uint8_t *a;
-            if (is_pointwise(m)) {
+            if (fm_mac_is_pointwise(m)) {
                 a = w->q8 + (size_t)r0 * m->C;
             } else {
-                gather_rows_u8(m, w->q8, g, r0, nr, pad, w->col8, tmp);
+                gather_rows_u8(m, w->q8, m->C, g, r0, nr, pad, w->col8, tmp);
                 a = w->col8;
             }
             if (m->lut) {
