@@ -102,6 +102,16 @@ int32_t fm_quantize_one(float v, float inv, int32_t lo, int32_t hi);
  * the VNNI level; other ISAs run the scalar loop. Same bytes on every path. */
 void fm_map_u8(fm_isa isa, const uint8_t table[256], const uint8_t *src, size_t n, uint8_t *dst);
 void fm_map_u8_ref(const uint8_t table[256], const uint8_t *src, size_t n, uint8_t *dst);
+/* Rows mapped through several tables side by side (the planes of one
+ * GEMM with K' = G*K, see src/exec/mac_int.c): for r < rows, p < G, k < K,
+ *   dst[r*ldd + p*K + k] = tables[p][src[r*lds + k]],
+ * a NULL table copying the byte (an identity plane). Needs ldd >= G*K; writes
+ * nothing else, reads only the K bytes of each source row. Same bytes on
+ * every path (AVX-512 VBMI, else scalar). */
+void fm_map_planes_u8(fm_isa isa, const uint8_t *const tables[], int G, const uint8_t *src,
+                      int rows, int K, int lds, uint8_t *dst, int ldd);
+void fm_map_planes_u8_ref(const uint8_t *const tables[], int G, const uint8_t *src, int rows, int K,
+                          int lds, uint8_t *dst, int ldd);
 /* 1 when fm_cpu_best_isa() is the AVX-512 VNNI level and the CPU has
  * AVX512_VBMI (cached per process). */
 int fm_cpu_has_vbmi(void);

@@ -50,6 +50,8 @@ void fm_dwconv_avx2(const uint8_t *x, int H, int W, int C, const int8_t *w, int 
 
 /* map*.c */
 void fm_map_u8_vbmi(const uint8_t table[256], const uint8_t *src, size_t n, uint8_t *dst);
+void fm_map_planes_u8_vbmi(const uint8_t *const tables[], int G, const uint8_t *src, int rows,
+                           int K, int lds, uint8_t *dst, int ldd);
 
 /* quant*.c */
 void fm_quantize_u8_avx512(const float *x, int64_t n, float inv, int32_t lo, int32_t hi, int32_t off,

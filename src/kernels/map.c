@@ -34,6 +34,27 @@ int fm_cpu_has_vbmi(void)
     return v;
 }
 
+void fm_map_planes_u8_ref(const uint8_t *const tables[], int G, const uint8_t *src, int rows, int K,
+                          int lds, uint8_t *dst, int ldd)
+{
+    for (int r = 0; r < rows; r++)
+        for (int p = 0; p < G; p++) {
+            const uint8_t *s = src + (size_t)r * lds;
+            uint8_t *d = dst + (size_t)r * ldd + (size_t)p * K;
+            for (int k = 0; k < K; k++)
+                d[k] = tables[p] ? tables[p][s[k]] : s[k];
+        }
+}
+
+void fm_map_planes_u8(fm_isa isa, const uint8_t *const tables[], int G, const uint8_t *src,
+                      int rows, int K, int lds, uint8_t *dst, int ldd)
+{
+    if (isa == FM_ISA_AVX512VNNI && fm_cpu_has_vbmi())
+        fm_map_planes_u8_vbmi(tables, G, src, rows, K, lds, dst, ldd);
+    else
+        fm_map_planes_u8_ref(tables, G, src, rows, K, lds, dst, ldd);
+}
+
 void fm_map_u8(fm_isa isa, const uint8_t table[256], const uint8_t *src, size_t n, uint8_t *dst)
 {
     if (isa == FM_ISA_AVX512VNNI && fm_cpu_has_vbmi())

@@ -1,7 +1,8 @@
 /* Byte table mapping: every ISA gives the scalar bytes for every length
  * 0..200 and a long run, every byte value as index, random and edge tables
  * (identity, constant, top-bit patterns); nothing outside dst[0, n) is
- * written (guard bytes), so the masked tail stays in bounds. */
+ * written (guard bytes), so the masked tail stays in bounds. The
+ * multi-plane form likewise, row by row. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,11 +65,50 @@ static void test_map_in_place(void **state)
     }
 }
 
+/* Several tables side by side (fm_map_planes_u8): every ISA writes the
+ * reference's bytes into each row's G segments, NULL tables copy, and the
+ * gaps between rows (ldd > G*K) and the bytes after the last row stay as
+ * they were; source rows with lds > K. */
+static void test_map_planes(void **state)
+{
+    (void)state;
+    enum { ROWS = 5, MAXK = 200, MAXG = 5, GAP = 7 };
+    static uint8_t tabs[MAXG][256], src[ROWS * (MAXK + 3)];
+    static uint8_t ref[ROWS * (MAXG * MAXK + GAP) + 64], got[ROWS * (MAXG * MAXK + GAP) + 64];
+    uint64_t s = 5;
+    for (int p = 0; p < MAXG; p++)
+        for (int v = 0; v < 256; v++)
+            tabs[p][v] = p == 1 ? (uint8_t)(v & 0x30) : (uint8_t)fm_test_rand(&s);
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)fm_test_rand(&s);
+    for (int G = 1; G <= MAXG; G++)
+        for (int K = 1; K <= MAXK; K += K < 70 ? 1 : 13) {
+            const uint8_t *t[MAXG];
+            for (int p = 0; p < G; p++)
+                t[p] = p == 2 ? NULL : tabs[p]; /* plane 2: identity */
+            const int lds = K + 3, ldd = G * K + GAP;
+            memset(ref, 0x5A, sizeof ref);
+            fm_map_planes_u8_ref(t, G, src, ROWS, K, lds, ref, ldd);
+            for (int r = 0; r < ROWS; r++)
+                for (int p = 0; p < G; p++)
+                    for (int k = 0; k < K; k++) {
+                        uint8_t x = src[r * lds + k];
+                        assert_int_equal(ref[r * ldd + p * K + k], t[p] ? t[p][x] : x);
+                    }
+            for (int isa = 0; isa <= (int)fm_cpu_best_isa(); isa++) {
+                memset(got, 0x5A, sizeof got);
+                fm_map_planes_u8((fm_isa)isa, t, G, src, ROWS, K, lds, got, ldd);
+                assert_memory_equal(ref, got, sizeof got); /* gaps and tail included */
+            }
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_map_tables),
         cmocka_unit_test(test_map_in_place),
+        cmocka_unit_test(test_map_planes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
