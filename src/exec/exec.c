@@ -16,7 +16,7 @@ void fm_exec_opts_default(fm_exec_opts *o)
 
 static fm_status alloc_worker(fm_exec *e, fm_worker *w, fm_error *err)
 {
-    size_t max_in = 0, max_col = 0, max_acc = 0, max_cat = 0;
+    size_t max_in = 0, max_col = 0, max_acc = 0, max_map = 0;
     w->slot = calloc((size_t)(e->n_slots ? e->n_slots : 1), sizeof *w->slot);
     if (!w->slot)
         return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
@@ -30,30 +30,28 @@ static fm_status alloc_worker(fm_exec *e, fm_worker *w, fm_error *err)
         const fm_mac *m = &e->macs[i];
         size_t in = (size_t)e->chunk * m->H * m->W * m->C;
         size_t col = (size_t)FM_MAC_ROW_TILE * m->K + (m->group > 1 ? (size_t)m->H * m->W * m->cg : 0);
-        if (m->cat) { /* interleaved planes and their im2col tile; the mapped input */
-            size_t G = (size_t)m->n_planes;
-            max_cat = in * G > max_cat ? in * G : max_cat;
-            col = col > (size_t)FM_MAC_ROW_TILE * m->K * G ? col : (size_t)FM_MAC_ROW_TILE * m->K * G;
-            col = col > in ? col : in;
-        }
+        size_t map = col;
+        if (m->cat) /* a tile mapped into all planes, side by side */
+            map = (size_t)fm_mac_cat_tile(m) * m->K * (size_t)m->n_planes;
+        map = map > col ? map : col;
         size_t acc = (size_t)FM_MAC_ROW_TILE * m->ocg;
         if (fm_mac_is_depthwise(m)) {
             /* one sample's outputs, twice (sum of planes); its mapped input */
             acc = acc > 2 * (size_t)m->OH * m->OW * m->C ? acc : 2 * (size_t)m->OH * m->OW * m->C;
             size_t hwc = (size_t)m->H * m->W * m->C;
-            col = col > hwc ? col : hwc;
+            map = map > hwc ? map : hwc;
         }
         max_in = in > max_in ? in : max_in;
         max_col = col > max_col ? col : max_col;
+        max_map = map > max_map ? map : max_map;
         max_acc = acc > max_acc ? acc : max_acc;
     }
     w->q8 = malloc(max_in + 64);
     w->col = malloc(max_col * sizeof(float) + 64);
     w->col8 = malloc(max_col + 64);
-    w->map8 = malloc(max_col + 64);
-    w->cat8 = max_cat ? malloc(max_cat + 64) : NULL;
+    w->map8 = malloc(max_map + 64);
     w->acc = malloc(max_acc * sizeof(int32_t) + 64);
-    if (!w->q8 || !w->col || !w->col8 || !w->map8 || !w->acc || (max_cat && !w->cat8))
+    if (!w->q8 || !w->col || !w->col8 || !w->map8 || !w->acc)
         return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
     return FM_OK;
 }
@@ -68,7 +66,6 @@ static void free_worker(const fm_exec *e, fm_worker *w)
     free(w->col);
     free(w->col8);
     free(w->map8);
-    free(w->cat8);
     free(w->acc);
 }
 

@@ -71,9 +71,9 @@ typedef struct fm_mac {
     fm_mac_plane *planes;
     int32_t *corr;        /* 8-bit path: offset correction per output channel */
     /* Several planes on an ungrouped layer: all of them as ONE GEMM over
-     * K' = n_planes * K. The input's planes are interleaved per pixel
-     * (channels ordered plane, channel), so im2col rows come out as
-     * (ky, kx, plane, c) and the weights are packed in that order. */
+     * K' = n_planes * K. Each im2col row is mapped through every plane's
+     * table into one row ordered (plane, ky, kx, c), and the weights are
+     * packed in that order. */
     fm_packed_s8 *cat;
     const fm_lut *lut;    /* user multiplier: scalar table path */
     int32_t *wcode;       /* weight codes before any scheme (LUT path) */
@@ -110,7 +110,6 @@ struct fm_worker {
     float *col;           /* float im2col tile / >8-bit code tile */
     uint8_t *col8;        /* u8 im2col tile */
     uint8_t *map8;        /* u8 plane tile (schemes with a mapping); a depthwise sample's mapped input */
-    uint8_t *cat8;        /* interleaved planes of the input (fm_mac.cat) */
     int32_t *acc;         /* int32 accumulators tile */
     int64_t *acc64;
     int16_t *col16, *w16;
@@ -131,6 +130,16 @@ static inline int fm_mac_is_pointwise(const fm_mac *m)
 {
     return m->kh == 1 && m->kw == 1 && m->sh == 1 && m->sw == 1 && m->pad_t == 0 && m->pad_l == 0 &&
            m->group == 1;
+}
+
+/* Rows per tile of a concatenated-plane layer (fm_mac.cat): about 128 KiB
+ * of mapped rows (K' = n_planes * K bytes each), so the tile the mapping
+ * writes is still in L2 when the GEMM reads it; a multiple of 32 rows, at
+ * least 64, at most FM_MAC_ROW_TILE. */
+static inline int fm_mac_cat_tile(const fm_mac *m)
+{
+    int t = (128 * 1024) / (m->n_planes * m->K) / 32 * 32;
+    return t < 64 ? 64 : t > FM_MAC_ROW_TILE ? FM_MAC_ROW_TILE : t;
 }
 
 /* A depthwise layer (one channel per group, no dilation) that the 8-bit

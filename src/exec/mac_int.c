@@ -82,9 +82,8 @@ static void quantize_input_u8(const fm_exec *e, const fm_mac *m, const float *x,
 }
 
 /* im2col rows [r0, r0 + nrows) of the whole chunk (rows may span samples)
- * of conv group g, for an input of C channels per pixel (m->C, or the
- * plane-interleaved width of run_concatenated); rows are kh*kw*C/group
- * bytes long. */
+ * of conv group g, for an input of C channels per pixel; rows are
+ * kh*kw*C/group bytes long. */
 static void gather_rows_u8(const fm_mac *m, const uint8_t *q, int C, int g, int64_t r0, int nrows,
                            uint8_t pad, uint8_t *col, uint8_t *tmp)
 {
@@ -159,41 +158,30 @@ static void run_depthwise(fm_exec *e, fm_worker *w, const fm_mac *m, float *y, i
     }
 }
 
-/* Copies C bytes in inlined 16-byte chunks (runs of 16-64 channels). */
-static inline void copy_run(uint8_t *d, const uint8_t *s, int n)
-{
-    for (; n >= 16; n -= 16, d += 16, s += 16)
-        memcpy(d, s, 16);
-    for (; n > 0; n--)
-        *d++ = *s++;
-}
-
-/* Several planes as one GEMM (fm_mac.cat): interleave the mapped planes
- * per pixel, im2col once over G*C channels, one GEMM with K' = G*K. */
+/* Several planes as one GEMM (fm_mac.cat): per tile, im2col once (a 1x1
+ * layer reads its input rows directly), then every plane's table maps the
+ * tile into one row of K' = G*K bytes, (plane, ky, kx, c), and one GEMM
+ * runs over it: the im2col is FxP8's, and the planes' sums add up inside
+ * the GEMM's accumulators instead of in passes over C. The tile is cut so
+ * its mapped rows stay in L2 between the mapping and the GEMM. */
 static void run_concatenated(fm_exec *e, fm_worker *w, const fm_mac *m, float *y, int n)
 {
-    int G = m->n_planes, C = m->C, Cc = G * C, Kc = G * m->K;
-    int64_t pix = (int64_t)n * m->H * m->W, rows = (int64_t)n * m->OH * m->OW;
-    for (int p = 0; p < G; p++) {
-        const fm_mac_plane *pl = &m->planes[p];
-        const uint8_t *src = w->q8;
-        if (!pl->identity) {
-            fm_map_u8(e->isa, pl->xmap, w->q8, (size_t)(pix * C), w->map8);
-            src = w->map8;
-        }
-        for (int64_t i = 0; i < pix; i++)
-            copy_run(w->cat8 + i * Cc + (int64_t)p * C, src + i * C, C);
-    }
+    int G = m->n_planes, K = m->K, Kc = G * K, tile = fm_mac_cat_tile(m);
+    int64_t rows = (int64_t)n * m->OH * m->OW;
+    const uint8_t *tables[FM_MAX_BLOCKS];
+    for (int p = 0; p < G; p++)
+        tables[p] = m->planes[p].identity ? NULL : m->planes[p].xmap;
     uint8_t pad = m->x_signed ? 128 : 0;
     int pointwise = fm_mac_is_pointwise(m);
-    for (int64_t r0 = 0; r0 < rows; r0 += FM_MAC_ROW_TILE) {
-        int nr = (int)(rows - r0 < FM_MAC_ROW_TILE ? rows - r0 : FM_MAC_ROW_TILE);
-        const uint8_t *a = w->cat8 + (size_t)r0 * Cc;
+    for (int64_t r0 = 0; r0 < rows; r0 += tile) {
+        int nr = (int)(rows - r0 < tile ? rows - r0 : tile);
+        const uint8_t *a = w->q8 + (size_t)r0 * m->C;
         if (!pointwise) {
-            gather_rows_u8(m, w->cat8, Cc, 0, r0, nr, pad, w->col8, NULL);
+            gather_rows_u8(m, w->q8, m->C, 0, r0, nr, pad, w->col8, NULL);
             a = w->col8;
         }
-        fm_gemm_u8s8s32(m->cat, nr, a, Kc, w->acc, m->OC);
+        fm_map_planes_u8(e->isa, tables, G, a, nr, K, K, w->map8, Kc);
+        fm_gemm_u8s8s32(m->cat, nr, w->map8, Kc, w->acc, m->OC);
         fm_dequant_rows(e->isa, w->acc, m->OC, nr, m->OC, m->corr, m->oscale, m->bias,
                         m->act == FM_ACT_RELU, y + (size_t)r0 * m->OC, m->OC);
     }

@@ -48,20 +48,18 @@ void fm_mac_scheme_free(fm_mac *m)
     m->n_planes = 0;
 }
 
-/* Weights of all planes as one matrix [OC][(ky, kx, plane, c)], matching
- * im2col rows of the plane-interleaved input (see fm_mac.cat). */
+/* Weights of all planes as one matrix [OC][(plane, k)], matching the
+ * plane-mapped im2col rows of run_concatenated (see fm_mac.cat). */
 static fm_status pack_concatenated(fm_exec *e, fm_mac *m, fm_error *err)
 {
-    int G = m->n_planes, taps = m->kh * m->kw, C = m->C, Kc = G * m->K;
+    int G = m->n_planes, K = m->K, Kc = G * K;
     int8_t *w = malloc((size_t)m->OC * Kc);
     if (!w)
         return fm_error_set(err, FM_ERR_NOMEM, "out of memory");
     for (int o = 0; o < m->OC; o++)
-        for (int t = 0; t < taps; t++)
-            for (int p = 0; p < G; p++)
-                for (int c = 0; c < C; c++)
-                    w[(size_t)o * Kc + ((size_t)t * G + p) * C + c] =
-                        (int8_t)m->planes[p].wq[(size_t)o * m->K + (size_t)t * C + c];
+        for (int p = 0; p < G; p++)
+            for (int k = 0; k < K; k++)
+                w[(size_t)o * Kc + (size_t)p * K + k] = (int8_t)m->planes[p].wq[(size_t)o * K + k];
     m->cat = fm_pack_s8(e->isa, m->OC, Kc, w, Kc);
     free(w);
     return m->cat ? FM_OK : fm_error_set(err, FM_ERR_NOMEM, "out of memory");
