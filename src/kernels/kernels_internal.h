@@ -13,7 +13,8 @@
  *              for each group g of 4 k, npanel[p]*16 columns x 4 bytes:
  *              byte (g*w + n)*4 + j = B[n0 + n][4g + j] (zero past N or K),
  *              which is the operand vpdpbusd wants for one zmm of columns.
- *              Except when N <= 16 (quad16 set): K padded to a multiple of
+ *              Except for N <= 16 and long enough K (quad16 set, see
+ *              use_quad16 in pack.c): K padded to a multiple of
  *              16, one panel; for each quad h of 16 k, 4 zmm v = 0..3; in
  *              zmm v, 128-bit lane L holds column n = 4L + v, k 16h .. 16h+15:
  *              byte h*256 + v*64 + L*16 + (k % 16) = B[n][k].
@@ -28,7 +29,7 @@ struct fm_packed_s8 {
     fm_isa isa;
     int N, K;
     int kp;            /* padded K */
-    int quad16;        /* AVX512VNNI with N <= 16: quad layout */
+    int quad16;        /* AVX512VNNI, N <= 16, long K: quad layout */
     int panel_cols;    /* columns per full panel (64 avx512, 16 avx2) */
     int npanels;
     int *npanel;       /* vectors in each panel */

@@ -52,6 +52,16 @@ static size_t total_elems(const fm_packed_s8 *p, int vec, size_t per, int groups
     return p->panel_off[last] + (size_t)groups * (size_t)p->npanel[last] * vec * per;
 }
 
+/* The quad layout pays a lane reduction per row, which short K cannot
+ * amortize: below these K the broadcast layout measured faster (2048-row
+ * GEMM, one thread: N = 16, K = 27: 440 against 244 GOPS; K = 96: 591
+ * against 616; N = 10, where the broadcast layout also masks its partial
+ * zmm, K = 27: 183 against 150, K = 48: 197 against 256). */
+static int use_quad16(int N, int K)
+{
+    return N < 16 ? K > 32 : N == 16 && K > 64;
+}
+
 fm_packed_s8 *fm_pack_s8(fm_isa isa, int N, int K, const int8_t *B, int ldb)
 {
     if (N < 1 || K < 1 || !B || ldb < K)
@@ -74,7 +84,7 @@ fm_packed_s8 *fm_pack_s8(fm_isa isa, int N, int K, const int8_t *B, int ldb)
             s += B[(size_t)n * ldb + k];
         p->colsum[n] = s;
     }
-    if (isa == FM_ISA_AVX512VNNI && N <= 16) {
+    if (isa == FM_ISA_AVX512VNNI && use_quad16(N, K)) {
         /* quad layout (kernels_internal.h): one panel, K padded to 16 */
         p->quad16 = 1;
         p->kp = (K + 15) & ~15;

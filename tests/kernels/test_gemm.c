@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "common/fm_test.h"
 #include "flexmac/kernels.h"
@@ -155,6 +157,49 @@ static void test_conv_shapes(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* A ends exactly at a page that faults (PROT_NONE): every K tail of every
+ * kernel (quad and broadcast layouts, N tails) must read only its row's K
+ * bytes, or this test dies with SIGSEGV. */
+static void test_tails_at_page_end(void **state)
+{
+    (void)state;
+    const long page = sysconf(_SC_PAGESIZE);
+    static const int Ns[] = {1, 10, 16, 17, 40, 64, 70};
+    static const int Ks[] = {1, 2, 3, 5, 15, 17, 27, 33, 63, 65, 77, 145};
+    uint64_t rs = 42;
+    int bad = 0;
+    for (size_t a = 0; a < sizeof Ns / sizeof *Ns; a++)
+        for (size_t b = 0; b < sizeof Ks / sizeof *Ks; b++) {
+            const int M = 7, N = Ns[a], K = Ks[b];
+            size_t bytes = (size_t)M * K, span = ((bytes + page - 1) / page + 1) * page;
+            uint8_t *map = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                                -1, 0);
+            assert_true(map != MAP_FAILED);
+            assert_int_equal(mprotect(map + span - page, (size_t)page, PROT_NONE), 0);
+            uint8_t *A = map + span - page - bytes;
+            int8_t *B = malloc((size_t)N * K);
+            int32_t *ref = malloc(sizeof(int32_t) * M * N), *got = malloc(sizeof(int32_t) * M * N);
+            assert_non_null(B);
+            assert_non_null(ref);
+            assert_non_null(got);
+            fill_a(A, bytes, FILL_RANDOM, &rs);
+            fill_b(B, (size_t)N * K, FILL_RANDOM, 0, &rs);
+            fm_gemm_u8s8s32_ref(M, N, K, A, K, B, K, ref, N);
+            for (int isa = FM_ISA_SCALAR; isa <= (int)fm_cpu_best_isa(); isa++) {
+                fm_packed_s8 *P = fm_pack_s8((fm_isa)isa, N, K, B, K);
+                assert_non_null(P);
+                fm_gemm_u8s8s32(P, M, A, K, got, N);
+                bad += memcmp(ref, got, sizeof(int32_t) * M * N) != 0;
+                fm_packed_s8_free(P);
+            }
+            free(B);
+            free(ref);
+            free(got);
+            munmap(map, span);
+        }
+    assert_int_equal(bad, 0);
+}
+
 static void test_pack_bad_input(void **state)
 {
     (void)state;
@@ -206,6 +251,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_isa_names),     cmocka_unit_test(test_tails_random),
         cmocka_unit_test(test_extremes),      cmocka_unit_test(test_conv_shapes),
+        cmocka_unit_test(test_tails_at_page_end),
         cmocka_unit_test(test_pack_bad_input), cmocka_unit_test(test_s16_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
