@@ -4,7 +4,8 @@
  * the GEMM shapes those layers produce.
  *
  *   bench_schemes [--shared DIR] [--n N] [--lut-n N] [--reps R] [--part resnet|conv|gemm]
- *                 [--only I]   (time configuration I of the list alone, e.g. under perf)
+ *                 [--only I[,J...]]   (time only these configurations of the list, e.g.
+ *                 under perf, or FxP8 and one scheme: --only 0,5)
  *
  * Workloads: ResNet-20 on the first N (default 1000) CIFAR-10 test images,
  * decoded once beforehand (compute only), on 1 and 2 threads; one large
@@ -13,11 +14,15 @@
  * slow baseline the decomposed paths exist to beat) runs on --lut-n images
  * (default 20) and its time is scaled per image.
  *
- * Each time is the median of R (default 3) repetitions of the whole
+ * Each time is the best (least) of R (default 3) repetitions of the whole
  * workload (looped to >= 0.25 s; repetitions go round all configurations),
  * in process CPU time divided by the thread count: the 2 cores are
- * shared with other jobs, and CPU time does not count the slices they take
- * (bench_gemm.c does the same). "GEMMs" is the number of plane-pair GEMMs
+ * shared with other jobs, and CPU time does not count the slices they
+ * take (bench_gemm.c does the same). Other jobs still slow a run down
+ * through the shared caches and memory, never speed it up, so the least
+ * time is the steadiest estimate of the code's own cost: medians moved by
+ * 10-15 % between runs of the same binary on this machine, enough to push
+ * two configurations that run identical code (FxP8 and ASM) 15 % apart. "GEMMs" is the number of plane-pair GEMMs
  * per MAC layer (fm_axbxp_plan groups); each Ax-BxP group also maps the
  * im2col activations through a byte table unless its plane is the
  * identity. Targets (issue): Ax-BxP with |P| <= 4 at most 2.5x FxP8, ASM at
@@ -50,16 +55,12 @@ static double thread_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int cmp_double(const void *a, const void *b)
+static double least(const double *v, int n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        m = v[i] < m ? v[i] : m;
+    return m;
 }
 
 static int die(const fm_error *e)
@@ -182,7 +183,21 @@ static double time_cfg(const workload *w, int i, fm_lut *lut, int threads)
 
 /* Repetitions go round the configurations (rep-major), so a slow spell of
  * the shared machine hits every configuration alike rather than one. */
-static int only_cfg = -1; /* --only I: time configuration I alone (for perf) */
+static unsigned only_mask = ~0u; /* --only I,J,...: bit i set = time configuration i */
+
+/* "0,5" -> bits 0 and 5; out-of-range indices are ignored. */
+static unsigned parse_only(const char *s)
+{
+    unsigned m = 0;
+    for (char *end; *s; s = *end ? end + 1 : end) {
+        long i = strtol(s, &end, 10);
+        if (end == s)
+            break;
+        if (i >= 0 && i < NCFG)
+            m |= 1u << i;
+    }
+    return m;
+}
 
 static int bench_workload(const workload *w, fm_lut *lut, int reps)
 {
@@ -191,20 +206,22 @@ static int bench_workload(const workload *w, fm_lut *lut, int reps)
     for (int th = 1; th <= 2; th++)
         for (int r = 0; r < reps; r++)
             for (int i = 0; i < NCFG; i++)
-                if ((only_cfg < 0 || only_cfg == i) && (t[th][i][r] = time_cfg(w, i, lut, th)) < 0)
+                if (((only_mask >> i) & 1) && (t[th][i][r] = time_cfg(w, i, lut, th)) < 0)
                     return 1;
     printf("%-26s %4s %5s %12s %7s %12s %7s\n", "configuration", "|P|", "GEMMs", "1 thr ms/smp",
            "x FxP8", "2 thr ms/smp", "x FxP8");
-    double med[3][NCFG];
+    double best[3][NCFG];
     for (int th = 1; th <= 2; th++)
         for (int i = 0; i < NCFG; i++)
-            med[th][i] = median(t[th][i], reps);
+            best[th][i] = least(t[th][i], reps);
     for (int i = 0; i < NCFG; i++) {
+        if (!((only_mask >> i) & 1))
+            continue;
         char np[8] = "-";
         if (cfgs[i].npairs)
             snprintf(np, sizeof np, "%d", cfgs[i].npairs);
         printf("%-26s %4s %5d %12.3f %7.2f %12.3f %7.2f\n", cfgs[i].label, np, cfgs[i].groups,
-               1e3 * med[1][i], med[1][i] / med[1][0], 1e3 * med[2][i], med[2][i] / med[2][0]);
+               1e3 * best[1][i], best[1][i] / best[1][0], 1e3 * best[2][i], best[2][i] / best[2][0]);
     }
     fflush(stdout);
     return 0;
@@ -327,36 +344,38 @@ static int bench_gemm_shapes(int reps)
         fm_packed_s8 *P = fm_pack_s8(isa, N, K, B, K);
         if (!P)
             return 1;
-        double ops = 2.0 * M * N * K, g[32], gf, gd = 0;
+        /* flexmac and oneDNN alternate, each rep timing `iters` calls of
+         * about 0.2 s; GOPS from each one's least time */
+        double ops = 2.0 * M * N * K, tf = 1e30, td = 1e30, gf, gd = 0;
         fm_gemm_u8s8s32(P, M, A, K, C, N);
         double t = thread_s();
         fm_gemm_u8s8s32(P, M, A, K, C, N);
         t = thread_s() - t;
         long iters = (long)(0.2 / (t > 1e-7 ? t : 1e-7)) + 1;
-        for (int r = 0; r < reps; r++) {
-            t = thread_s();
-            for (long i = 0; i < iters; i++)
-                fm_gemm_u8s8s32(P, M, A, K, C, N);
-            g[r] = ops * iters / (thread_s() - t) * 1e-9;
-        }
-        gf = median(g, reps);
         const char *same = "-";
 #ifdef FLEXMAC_HAVE_DNNL
         static const int32_t zero = 0;
 #define DNNL_CALL dnnl_gemm_u8s8s32('N', 'T', 'F', M, N, K, 1.0f, A, K, 0, B, K, 0, 0.0f, C2, N, &zero)
         DNNL_CALL;
         same = memcmp(C, C2, sizeof(int32_t) * (size_t)M * N) ? "NO" : "yes";
-        t = thread_s();
-        DNNL_CALL;
-        t = thread_s() - t;
-        iters = (long)(0.2 / (t > 1e-7 ? t : 1e-7)) + 1;
+#endif
         for (int r = 0; r < reps; r++) {
             t = thread_s();
             for (long i = 0; i < iters; i++)
+                fm_gemm_u8s8s32(P, M, A, K, C, N);
+            t = (thread_s() - t) / iters;
+            tf = t < tf ? t : tf;
+#ifdef FLEXMAC_HAVE_DNNL
+            t = thread_s();
+            for (long i = 0; i < iters; i++)
                 DNNL_CALL;
-            g[r] = ops * iters / (thread_s() - t) * 1e-9;
+            t = (thread_s() - t) / iters;
+            td = t < td ? t : td;
+#endif
         }
-        gd = median(g, reps);
+        gf = ops / tf * 1e-9;
+#ifdef FLEXMAC_HAVE_DNNL
+        gd = ops / td * 1e-9;
 #undef DNNL_CALL
 #endif
         char dims[32];
@@ -387,12 +406,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
-            only_cfg = atoi(argv[++i]);
+            only_mask = parse_only(argv[++i]);
         else if (!strcmp(argv[i], "--part") && i + 1 < argc)
             part = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--shared DIR] [--n N] [--lut-n N] [--reps R] "
-                            "[--part all|resnet|conv|gemm] [--only I]\n", argv[0]);
+                            "[--part all|resnet|conv|gemm] [--only I[,J...]]\n", argv[0]);
             return 2;
         }
     }
@@ -408,7 +427,7 @@ int main(int argc, char **argv)
     if (fm_lut_exact(0, &lut, &err) != FM_OK)
         return die(&err);
     describe();
-    printf("flexmac scheme benchmark: kernels %s, median of %d, process CPU time / threads\n",
+    printf("flexmac scheme benchmark: kernels %s, best of %d, process CPU time / threads\n",
            fm_isa_name(fm_cpu_best_isa()), reps);
 
     if (all || !strcmp(part, "resnet")) {
