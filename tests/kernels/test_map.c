@@ -76,9 +76,12 @@ static void test_map_planes(void **state)
     static uint8_t tabs[MAXG][256], src[ROWS * (MAXK + 3)];
     static uint8_t ref[ROWS * (MAXG * MAXK + GAP) + 64], got[ROWS * (MAXG * MAXK + GAP) + 64];
     uint64_t s = 5;
+    /* plane 1 an AND mask (the fast path), plane 3 the same mask but one
+     * entry (must not take it), plane 2 NULL below, the rest random */
     for (int p = 0; p < MAXG; p++)
         for (int v = 0; v < 256; v++)
-            tabs[p][v] = p == 1 ? (uint8_t)(v & 0x30) : (uint8_t)fm_test_rand(&s);
+            tabs[p][v] = p == 1 || p == 3 ? (uint8_t)(v & 0x3C) : (uint8_t)fm_test_rand(&s);
+    tabs[3][77] ^= 1;
     for (size_t i = 0; i < sizeof src; i++)
         src[i] = (uint8_t)fm_test_rand(&s);
     for (int G = 1; G <= MAXG; G++)
