@@ -155,7 +155,7 @@ static void test_scheme_convs(void **state)
         {6, 6, 4, 3, 1, 1, 1, 2},  /* 2 groups */
         {7, 5, 9, 1, 1, 1, 0, 1},  /* 1x1: no im2col */
         /* K = 432: the concatenated planes (K' = G*K) cut the 300 rows of the
-         * batch into 64-row tiles, whose edges fall inside samples */
+         * batch into tiles of 16-32 rows, whose edges fall inside samples */
         {48, 10, 3, 3, 1, 1, 1, 1},
         {600, 10, 2, 1, 1, 1, 0, 1}, /* the same for a 1x1 layer's input rows */
     };
