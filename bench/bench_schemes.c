@@ -22,10 +22,11 @@
  * through the shared caches and memory, never speed it up, so the least
  * time is the steadiest estimate of the code's own cost: medians moved by
  * 10-15 % between runs of the same binary on this machine, enough to push
- * two configurations that run identical code (FxP8 and ASM) 15 % apart. "GEMMs" is the number of plane-pair GEMMs
- * per MAC layer (fm_axbxp_plan groups); each Ax-BxP group also maps the
- * im2col activations through a byte table unless its plane is the
- * identity. Targets (issue): Ax-BxP with |P| <= 4 at most 2.5x FxP8, ASM at
+ * two configurations that run identical code (FxP8 and ASM) 15 % apart.
+ * "GEMMs" is the number of GEMM groups per MAC layer (fm_axbxp_plan): an
+ * ungrouped layer runs them as one GEMM over K' = GEMMs * K, so GEMMs
+ * times FxP8's multiply-accumulates, each group's K bytes of a row mapped
+ * through a byte table unless its plane is the identity. Targets (issue): Ax-BxP with |P| <= 4 at most 2.5x FxP8, ASM at
  * most 1.1x, the exact int8 GEMM at least 0.8x oneDNN's throughput. */
 #define _GNU_SOURCE
 #include <dlfcn.h>

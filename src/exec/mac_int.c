@@ -162,8 +162,8 @@ static void run_depthwise(fm_exec *e, fm_worker *w, const fm_mac *m, float *y, i
  * layer reads its input rows directly), then every plane's table maps the
  * tile into one row of K' = G*K bytes, (plane, ky, kx, c), and one GEMM
  * runs over it: the im2col is FxP8's, and the planes' sums add up inside
- * the GEMM's accumulators instead of in passes over C. The tile is cut so
- * its mapped rows stay in L2 between the mapping and the GEMM. */
+ * the GEMM's accumulators instead of in passes over C. Tiles are
+ * fm_mac_cat_tile rows, so the mapped rows are still in L1 for the GEMM. */
 static void run_concatenated(fm_exec *e, fm_worker *w, const fm_mac *m, float *y, int n)
 {
     int G = m->n_planes, K = m->K, Kc = G * K, tile = fm_mac_cat_tile(m);

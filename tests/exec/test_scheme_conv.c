@@ -1,7 +1,7 @@
 /* Scheme planes through real convolutions: padding, stride, dilation,
  * groups and the 1x1 path, for Ax-BxP plans of 1 to 4 GEMM groups and ASM
- * with restricted activations (non-identity planes, whose codes the
- * executor maps once per input before im2col), every ISA. Scales are
+ * with restricted activations (non-identity planes, whose im2col rows the
+ * executor maps through each plane's table), every ISA. Scales are
  * pinned to 1 (integer inputs whose calibrated range is exactly [0, 255]
  * or [-127, 127], integer weights with a +-127 in every output channel, no
  * bias), so each output is the integer sum the datapath computes; it is
